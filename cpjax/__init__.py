@@ -1,0 +1,12 @@
+"""cpjax: a JAX toolkit for carbon-market modeling.
+
+Subpackages: ``cpjax.data`` (loading, alignment, imputation, scaling, selection, windows),
+``cpjax.nn`` (Flax models and the registry), ``cpjax.optim`` (Sophia), ``cpjax.train`` (training
+engine), ``cpjax.forecast`` (the user-facing Forecaster), ``cpjax.evaluate`` (metrics, tests,
+plots), ``cpjax.node`` (Neural ODE), ``cpjax.cge`` (computable general equilibrium with emissions
+trading), ``cpjax.quota`` (power-unit allowance accounting).
+"""
+
+from ._errors import CpjaxInputError as CpjaxInputError
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""cpjax.cge (public names are re-exported here)."""

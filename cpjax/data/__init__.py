@@ -1,0 +1,1 @@
+"""cpjax.data (public names are re-exported here)."""

@@ -1,0 +1,1 @@
+"""cpjax.evaluate (public names are re-exported here)."""

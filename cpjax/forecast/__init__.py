@@ -1,0 +1,1 @@
+"""cpjax.forecast (public names are re-exported here)."""

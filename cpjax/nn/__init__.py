@@ -1,0 +1,1 @@
+"""cpjax.nn (public names are re-exported here)."""

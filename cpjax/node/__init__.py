@@ -1,0 +1,1 @@
+"""cpjax.node (public names are re-exported here)."""

@@ -1,0 +1,1 @@
+"""cpjax.optim (public names are re-exported here)."""

@@ -1,0 +1,1 @@
+"""cpjax.quota (public names are re-exported here)."""

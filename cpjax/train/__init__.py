@@ -1,0 +1,1 @@
+"""cpjax.train (public names are re-exported here)."""
