@@ -1,0 +1,70 @@
+"""Stacked LSTM forecaster (seed 000's baseline row, seed 002's output model)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import flax.linen as nn
+from jaxtyping import Array, Float
+
+from ._common import check_input, residual_output
+from ._registry import ModelSpec, register_model
+
+__all__ = ["LSTMConfig", "LSTMForecaster"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LSTMConfig:
+    """Hyperparameters of :class:`LSTMForecaster`.
+
+    Attributes:
+        hidden_size: units per LSTM layer.
+        num_layers: stacked LSTM layers (each reads the full sequence of the one below).
+        dropout: dropout rate between layers and before the output head (training only).
+        residual: predict the change from the last observed target (level = last + change).
+        target_index: feature index of the target in the input windows (the Forecaster uses 0).
+    """
+
+    hidden_size: int = 64
+    num_layers: int = 2
+    dropout: float = 0.1
+    residual: bool = False
+    target_index: int = 0
+
+
+class LSTMForecaster(nn.Module):
+    """``(B, L, F) -> (B, H)``: stacked LSTM, last hidden state, Dense head.
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> m = LSTMForecaster(LSTMConfig(hidden_size=8, num_layers=1), horizon=1)
+        >>> v = m.init(jax.random.key(0), jnp.zeros((2, 10, 3)), train=False)
+        >>> m.apply(v, jnp.zeros((2, 10, 3)), train=False).shape
+        (2, 1)
+    """
+
+    config: LSTMConfig
+    horizon: int = 1
+
+    @nn.compact
+    def __call__(self, x: Float[Array, "batch lookback features"], train: bool = False
+                 ) -> Float[Array, "batch horizon"]:
+        check_input(x, "LSTMForecaster")
+        cfg = self.config
+        h = x
+        for i in range(cfg.num_layers):
+            h = nn.RNN(nn.OptimizedLSTMCell(cfg.hidden_size), name=f"lstm_{i}")(h)
+            if cfg.dropout > 0:
+                h = nn.Dropout(cfg.dropout, deterministic=not train)(h)
+        out = nn.Dense(self.horizon, name="head")(h[:, -1, :])
+        return residual_output(x, out, cfg.residual, cfg.target_index)
+
+
+register_model(ModelSpec(
+    name="lstm",
+    kind="network",
+    config_cls=LSTMConfig,
+    build=lambda cfg, horizon: LSTMForecaster(cfg, horizon),
+    description="stacked LSTM, last hidden state -> Dense (Flax)",
+    source="Hochreiter & Schmidhuber 1997; seed 000 Table 3 row 'LSTM'",
+))
