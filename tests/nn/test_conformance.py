@@ -1,0 +1,140 @@
+"""One conformance suite that every registered model passes (forecasting.md §2).
+
+Enrolment is automatic: every name in the registry is a test case. Networks: shapes, jit,
+finite gradients, determinism under a seed, save/load round trip, batch independence.
+Estimators: shapes, determinism, JSON state round trip, batch independence, no look-ahead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from cpjax.nn import get_model, make_config, model_names
+from cpjax.train import init_variables, load_pytree, save_pytree
+
+NETWORKS = [n for n in model_names() if get_model(n).kind == "network"]
+ESTIMATORS = [n for n in model_names() if get_model(n).kind == "estimator"]
+B, L, F = 5, 10, 4
+
+# Small settings so that the suite stays quick; every field must exist in the model's config.
+SMALL = {
+    "lstm": {"hidden_size": 8, "num_layers": 2, "dropout": 0.1},
+    "arima": {"max_p": 1, "max_q": 1},
+}
+
+
+def _x(seed=0, batch=B):
+    return jax.random.normal(jax.random.key(seed), (batch, L, F), jnp.float32)
+
+
+def _build(name, horizon):
+    spec = get_model(name)
+    return spec.build(make_config(name, SMALL.get(name)), horizon)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_network_shapes_jit_grad(name, horizon):
+    module = _build(name, horizon)
+    params, stats = init_variables(module, jax.random.key(0), _x()[:1])
+    variables = {"params": params, **({"batch_stats": stats} if stats else {})}
+    out = module.apply(variables, _x(), train=False)
+    assert out.shape == (B, horizon) and out.dtype == jnp.float32
+    jitted = jax.jit(lambda v, x: module.apply(v, x, train=False))(variables, _x())
+    np.testing.assert_allclose(np.asarray(jitted), np.asarray(out), rtol=1e-5, atol=1e-6)
+
+    def loss(p):
+        v = {"params": p, **({"batch_stats": stats} if stats else {})}
+        kwargs = {"mutable": ["batch_stats"]} if stats else {}
+        res = module.apply(v, _x(), train=True, rngs={"dropout": jax.random.key(1)}, **kwargs)
+        pred = res[0] if stats else res
+        return jnp.mean(pred ** 2)
+
+    grads = jax.grad(loss)(params)
+    leaves = jax.tree_util.tree_leaves(grads)
+    assert leaves and all(bool(jnp.all(jnp.isfinite(g))) for g in leaves)
+    assert any(float(jnp.abs(g).sum()) > 0 for g in leaves)
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_network_determinism_and_roundtrip(name, tmp_path):
+    module = _build(name, 2)
+    p1, s1 = init_variables(module, jax.random.key(3), _x()[:1])
+    p2, _ = init_variables(module, jax.random.key(3), _x()[:1])
+    p3, _ = init_variables(module, jax.random.key(4), _x()[:1])
+    flat = lambda t: np.concatenate([np.ravel(x) for x in jax.tree_util.tree_leaves(t)])  # noqa: E731
+    np.testing.assert_array_equal(flat(p1), flat(p2))
+    assert not np.array_equal(flat(p1), flat(p3))
+    save_pytree(tmp_path / "p.msgpack", {"params": p1, "batch_stats": s1})
+    restored = load_pytree(tmp_path / "p.msgpack", {"params": p1, "batch_stats": s1})
+    v = lambda p, s: {"params": p, **({"batch_stats": s} if s else {})}  # noqa: E731
+    a = module.apply(v(p1, s1), _x(7), train=False)
+    b = module.apply(v(restored["params"], restored["batch_stats"]), _x(7), train=False)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    # the config is JSON-serialisable and rebuilds the same module
+    cfg = make_config(name, SMALL.get(name))
+    again = type(cfg)(**json.loads(json.dumps(dataclasses.asdict(cfg))))
+    assert again == cfg
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_network_batch_independence(name):
+    module = _build(name, 1)
+    params, stats = init_variables(module, jax.random.key(0), _x()[:1])
+    variables = {"params": params, **({"batch_stats": stats} if stats else {})}
+    full = module.apply(variables, _x(batch=8), train=False)
+    part = module.apply(variables, _x(batch=8)[:3], train=False)
+    np.testing.assert_allclose(np.asarray(full[:3]), np.asarray(part), rtol=1e-5, atol=1e-6)
+
+
+def _series_and_windows(n=160, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.8 * y[t - 1] + rng.normal(scale=0.1)
+    y += 1.0
+    feats = np.stack([y, rng.normal(size=n)], axis=1)
+    origin = np.arange(L - 1, n - 3)
+    X = np.stack([feats[o - L + 1:o + 1] for o in origin])
+    Y = np.stack([y[o + 1:o + 3] for o in origin])
+    return y, X, Y, origin
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_estimator_contract(name):
+    spec = get_model(name)
+    cfg = make_config(name, SMALL.get(name))
+    y, X, Y, origin = _series_and_windows()
+    tr, te = slice(0, 100), slice(100, None)
+    m = spec.build(cfg, 2).fit(X[tr], Y[tr], origin[tr], y)
+    pred = m.predict(X[te], origin[te], y)
+    assert pred.shape == (len(origin[te]), 2) and np.all(np.isfinite(pred))
+    # determinism
+    m2 = spec.build(cfg, 2).fit(X[tr], Y[tr], origin[tr], y)
+    np.testing.assert_array_equal(pred, m2.predict(X[te], origin[te], y))
+    # JSON round trip of the fitted state (no pickle)
+    state = json.loads(json.dumps(m.state_dict()))
+    m3 = spec.load(cfg, 2, state)
+    np.testing.assert_allclose(m3.predict(X[te], origin[te], y), pred, rtol=1e-9, atol=1e-12)
+    # batch independence
+    np.testing.assert_allclose(m.predict(X[te][:5], origin[te][:5], y), pred[:5], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_estimator_no_lookahead(name):
+    """Changing rows after the last origin must not change any prediction."""
+    spec = get_model(name)
+    cfg = make_config(name, SMALL.get(name))
+    y, X, Y, origin = _series_and_windows()
+    m = spec.build(cfg, 1).fit(X[:100], Y[:100, :1], origin[:100], y)
+    sel = slice(100, 120)
+    before = m.predict(X[sel], origin[sel], y)
+    y2 = y.copy()
+    y2[origin[sel].max() + 1:] += 100.0
+    np.testing.assert_allclose(m.predict(X[sel], origin[sel], y2), before, rtol=1e-9)
