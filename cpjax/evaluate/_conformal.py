@@ -32,10 +32,10 @@ __all__ = [
 
 def _alpha(level: float) -> float:
     lv = float(level)
-    if not 0.0 < lv < 100.0:
+    if not 1.0 <= lv < 100.0:
+        hint = f" ({level} looks like a fraction: use {100 * lv:g} for {100 * lv:g} %)" if 0 < lv < 1 else ""
         raise CpjaxInputError(
-            f"interval level {level} must be a percentage strictly between 0 and 100; "
-            "fix: use e.g. 80 or 95"
+            f"interval level {level} must be a percentage in [1, 100){hint}; fix: use e.g. 80 or 95"
         )
     return 1.0 - lv / 100.0
 
