@@ -1,0 +1,251 @@
+"""Optimizer registry: one config, one factory, one rule for the extra ``update`` arguments.
+
+The training engine needs three calls and nothing optimizer-specific::
+
+    tx = make_optimizer(config)                                   # OptimizerConfig
+    state = tx.init(params)
+    extra = extra_update_args(config, loss_fn=lambda p: loss(p, batch),
+                              output_fn=lambda p: model.apply(p, batch.x))
+    updates, state = tx.update(grads, state, params, **extra)
+
+``extra_update_args`` returns ``{}`` for first-order optimizers, ``{"loss_fn": ...}`` for
+Sophia-H and ``{"output_fn": ...}`` for Sophia-G, and raises if the needed closure is missing.
+(Passing unused closures is harmless too: optax's ``chain`` ignores extra keywords.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import optax
+
+from .._errors import CpjaxInputError, unknown_name_message
+from ._sophia import REQUIRED_EXTRA_ARG, sophia
+from ._validate import check_int, check_range
+
+__all__ = [
+    "OptimizerConfig",
+    "SophiaConfig",
+    "extra_update_args",
+    "make_optimizer",
+    "optimizer_config",
+    "optimizer_names",
+    "register_optimizer",
+    "required_extra_args",
+]
+
+
+@dataclass(frozen=True)
+class SophiaConfig:
+    """Sophia-only settings (see :func:`cpjax.optim.sophia`; b1, b2, eps live in OptimizerConfig)."""
+
+    estimator: str = "hutchinson"  # "hutchinson" (Sophia-H) | "gnb" (Sophia-G)
+    gamma: float | None = None  # None: 0.01 Hutchinson / 0.05 GNB
+    update_interval: int = 10  # steps between Hessian refreshes (k)
+    num_probes: int = 1
+    probe: str = "rademacher"  # "rademacher" | "gaussian"
+    gnb_loss: str = "mse"  # "mse" | "half_mse" | "cross_entropy"; must match the training loss
+    clip_threshold: float | None = 1.0
+    refresh: str = "before"  # "before" (seed 000) | "after" (official code, optax.contrib)
+    bias_correction: bool = False
+    seed: int = 0  # probe PRNG seed (per-run keys: cpjax.optim.set_sophia_key)
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Which optimizer and its settings; JSON-serialisable (``cpjax._io.to_jsonable``).
+
+    ``None`` means "the optimizer's own default" (adam/adamw b1 0.9, b2 0.999, eps 1e-8;
+    sophia b1 0.965, b2 0.99, eps 1e-12; adamw/sophia weight_decay 1e-4; rmsprop decay = b2 0.9).
+    """
+
+    name: str = "adamw"  # one of optimizer_names()
+    learning_rate: float = 1e-3  # peak step size
+    weight_decay: float | None = None  # decoupled (adamw, sophia only)
+    b1: float | None = None
+    b2: float | None = None
+    eps: float | None = None
+    momentum: float | None = None  # sgd, rmsprop
+    warmup_steps: int = 0  # linear warm-up of the learning rate from 0 over this many steps
+    clip_grad_norm: float | None = None  # clip gradients to this global L2 norm first
+    sophia: SophiaConfig = field(default_factory=SophiaConfig)
+
+
+class OptimizerSpec(NamedTuple):
+    """A registry entry: ``factory(config, learning_rate) -> tx`` and its update keywords."""
+
+    factory: Callable[[OptimizerConfig, Any], optax.GradientTransformation]
+    extra_args: Callable[[OptimizerConfig], tuple[str, ...]]
+    description: str
+
+
+_REGISTRY: dict[str, OptimizerSpec] = {}
+
+
+def register_optimizer(
+    name: str,
+    factory: Callable[[OptimizerConfig, Any], optax.GradientTransformation],
+    *,
+    extra_args: Callable[[OptimizerConfig], tuple[str, ...]] = lambda config: (),
+    description: str = "",
+) -> None:
+    """Add ``name`` to the registry (``factory(config, learning_rate_or_schedule) -> tx``)."""
+    _REGISTRY[name] = OptimizerSpec(factory, extra_args, description)
+
+
+def optimizer_names() -> tuple[str, ...]:
+    """Registered optimizer names, sorted."""
+    return tuple(sorted(_REGISTRY))
+
+
+def _spec(name: str) -> OptimizerSpec:
+    if name not in _REGISTRY:
+        raise CpjaxInputError(unknown_name_message("optimizer", str(name), _REGISTRY))
+    return _REGISTRY[name]
+
+
+def _given(config: OptimizerConfig, *names: str) -> dict[str, Any]:
+    return {n: getattr(config, n) for n in names if getattr(config, n) is not None}
+
+
+def _no_decay(config: OptimizerConfig) -> None:
+    if config.weight_decay not in (None, 0, 0.0):
+        raise CpjaxInputError(
+            f"optimizer {config.name!r} has no decoupled weight decay (weight_decay="
+            f"{config.weight_decay!r}); fix: use name='adamw' or 'sophia', or weight_decay=None"
+        )
+
+
+def _sgd(config, lr):
+    _no_decay(config)
+    return optax.sgd(lr, momentum=config.momentum)
+
+
+def _adam(config, lr):
+    _no_decay(config)
+    return optax.adam(lr, **_given(config, "b1", "b2", "eps"))
+
+
+def _adamw(config, lr):
+    return optax.adamw(lr, **_given(config, "b1", "b2", "eps", "weight_decay"))
+
+
+def _rmsprop(config, lr):
+    _no_decay(config)
+    kw = _given(config, "eps", "momentum")
+    if config.b2 is not None:
+        kw["decay"] = config.b2
+    return optax.rmsprop(lr, **kw)
+
+
+def _sophia(config, lr):
+    return sophia(lr, **_given(config, "b1", "b2", "eps", "weight_decay"),
+                  **dataclasses.asdict(config.sophia))
+
+
+register_optimizer("sgd", _sgd, description="SGD (optional momentum)")
+register_optimizer("adam", _adam, description="Adam (Kingma & Ba 2015)")
+register_optimizer("adamw", _adamw, description="AdamW, decoupled weight decay")
+register_optimizer("rmsprop", _rmsprop, description="RMSProp")
+register_optimizer(
+    "sophia", _sophia,
+    extra_args=lambda config: (REQUIRED_EXTRA_ARG.get(config.sophia.estimator, "loss_fn"),),
+    description="Sophia-H / Sophia-G (Liu et al. 2023; seed 000)",
+)
+
+
+def optimizer_config(name: str, learning_rate: float = 1e-3, **kwargs: Any) -> OptimizerConfig:
+    """Build an :class:`OptimizerConfig` from flat keywords (Sophia fields go into ``sophia``).
+
+    Example:
+        >>> optimizer_config("sophia", 1e-3, estimator="gnb", weight_decay=0.01)
+    """
+    _spec(name)
+    top = {f.name for f in dataclasses.fields(OptimizerConfig)} - {"name", "learning_rate"}
+    soph = {f.name for f in dataclasses.fields(SophiaConfig)}
+    unknown = sorted(set(kwargs) - top - (soph if name == "sophia" else set()))
+    if unknown:
+        raise CpjaxInputError(unknown_name_message(
+            "optimizer setting", unknown[0], sorted(top | (soph if name == "sophia" else set())),
+            where=f"optimizer {name!r}"))
+    sub = {k: v for k, v in kwargs.items() if k in soph and k not in top}
+    rest = {k: v for k, v in kwargs.items() if k in top}
+    if sub:
+        rest["sophia"] = SophiaConfig(**sub)
+    return OptimizerConfig(name=name, learning_rate=learning_rate, **rest)
+
+
+def make_optimizer(
+    config: OptimizerConfig | str, learning_rate: Any = None, **kwargs: Any
+) -> optax.GradientTransformationExtraArgs:
+    """Build the optax transformation for a config (or a name plus keywords).
+
+    Arguments:
+        config: an :class:`OptimizerConfig`, or a registered name (``optimizer_names()``).
+        learning_rate: overrides ``config.learning_rate``; may be an optax schedule
+            (``warmup_steps`` is then ignored: put the warm-up in the schedule).
+        **kwargs: with a name, settings as in :func:`optimizer_config`.
+
+    Returns:
+        ``optax.GradientTransformationExtraArgs``; pass it :func:`extra_update_args` at update.
+
+    Example:
+        >>> tx = make_optimizer("sophia", 1e-3, estimator="gnb")
+    """
+    if isinstance(config, str):
+        lr0 = learning_rate if isinstance(learning_rate, int | float) else 1e-3
+        config = optimizer_config(config, lr0, **kwargs)
+    elif kwargs:
+        raise CpjaxInputError("make_optimizer: pass settings either in the OptimizerConfig or as "
+                              "keywords with a name, not both")
+    spec = _spec(config.name)
+    lr = config.learning_rate if learning_rate is None else learning_rate
+    check_range("learning_rate", lr, 0.0, None, lo_open=True)
+    check_int("warmup_steps", config.warmup_steps, 0)
+    if config.warmup_steps > 0 and not callable(lr):
+        lr = optax.linear_schedule(0.0, lr, config.warmup_steps)
+    tx = spec.factory(config, lr)
+    if config.clip_grad_norm is not None:
+        check_range("clip_grad_norm", config.clip_grad_norm, 0.0, None, lo_open=True)
+        tx = optax.chain(optax.clip_by_global_norm(config.clip_grad_norm), tx)
+    return optax.with_extra_args_support(tx)
+
+
+def required_extra_args(config: OptimizerConfig) -> tuple[str, ...]:
+    """Keyword arguments ``tx.update`` needs for this config: (), ('loss_fn',) or ('output_fn',)."""
+    return tuple(_spec(config.name).extra_args(config))
+
+
+def extra_update_args(
+    config: OptimizerConfig,
+    *,
+    loss_fn: Callable[[Any], Any] | None = None,
+    output_fn: Callable[[Any], Any] | None = None,
+    num_terms: int | None = None,
+) -> dict[str, Any]:
+    """The keywords to pass to ``tx.update`` for this config, checked for presence.
+
+    Arguments:
+        config: the optimizer config.
+        loss_fn: ``params -> scalar`` training loss on the current batch (Sophia-H).
+        output_fn: ``params -> model outputs`` on the current batch (Sophia-G); the loss must be
+            the mean of ``config.sophia.gnb_loss`` over the outputs.
+        num_terms: optional N for Sophia-G (default: from the output shape).
+
+    Returns:
+        A dict to splat into ``tx.update(grads, state, params, **extra)``.
+    """
+    given = {"loss_fn": loss_fn, "output_fn": output_fn}
+    out: dict[str, Any] = {}
+    for name in required_extra_args(config):
+        if given.get(name) is None:
+            raise CpjaxInputError(
+                f"optimizer {config.name!r} ({config.sophia.estimator}) needs {name}= at every "
+                f"update; fix: extra_update_args(config, {name}=...)")
+        out[name] = given[name]
+    if num_terms is not None and "output_fn" in out:
+        out["num_terms"] = num_terms
+    return out
