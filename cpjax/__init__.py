@@ -7,6 +7,10 @@ plots), ``cpjax.node`` (Neural ODE), ``cpjax.cge`` (computable general equilibri
 trading), ``cpjax.quota`` (power-unit allowance accounting).
 """
 
-from ._errors import CpjaxInputError as CpjaxInputError
+from ._xla import apply_xla_flags as _apply_xla_flags
+
+_apply_xla_flags()
+
+from ._errors import CpjaxInputError as CpjaxInputError  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,0 +1,82 @@
+"""Settings of a :class:`~cpjax.forecast.Forecaster` (JSON-serialisable)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from .._errors import CpjaxInputError
+
+__all__ = ["ForecasterConfig"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ForecasterConfig:
+    """Everything that defines a forecasting run.
+
+    Attributes:
+        model: registry name (``cpjax models``).
+        model_params: hyperparameter overrides for the model's config dataclass.
+        optimizer: ``adam``, ``adamw``, ``rmsprop``, ``sgd`` or ``sophia`` (networks only).
+        optimizer_params: extra optimizer settings (``cpjax.optim.optimizer_config`` keywords,
+            e.g. ``{"estimator": "gnb"}`` for Sophia-G).
+        learning_rate: peak step size.
+        loss: ``mse``, ``mae`` or ``huber``.
+        lookback: L, rows per input window.
+        horizon: H, steps predicted from each window.
+        epochs, batch_size, patience: training loop (see :class:`cpjax.train.TrainConfig`).
+        val_fraction: share of the training windows (the latest ones) held out for early
+            stopping; 0 trains on all and keeps the last epoch.
+        seeds: number of seeds; ``seed`` the first one.
+        seed_strategy: ``auto``, ``vmap`` or ``loop``.
+        scaling: per-column scaling category overrides (``zscore``/``minmax``/``growth``); the
+            target is min-max scaled unless overridden.
+        residual: networks predict the change from the last value (``None``: model default).
+        max_linear_gap: gaps up to this many rows are interpolated linearly, longer by ARIMA.
+        outliers: ``None`` (off), ``"iqr"`` or ``"ksigma"`` (replaced by the median).
+        min_test: fewest test rows accepted.
+        progress: show a progress bar while training.
+    """
+
+    model: str = "lstm"
+    model_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    optimizer: str = "adam"
+    optimizer_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    learning_rate: float = 1e-3
+    loss: str = "mse"
+    lookback: int = 10
+    horizon: int = 1
+    epochs: int = 100
+    batch_size: int = 32
+    patience: int = 20
+    val_fraction: float = 0.15
+    seeds: int = 1
+    seed: int = 0
+    seed_strategy: str = "auto"
+    scaling: dict[str, str] = dataclasses.field(default_factory=dict)
+    residual: bool | None = None
+    max_linear_gap: int = 3
+    outliers: str | None = None
+    min_test: int = 5
+    progress: bool = False
+
+    def __post_init__(self):
+        for name in ("lookback", "horizon", "epochs", "seeds", "batch_size"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise CpjaxInputError(f"{name} must be a positive integer, got {v!r}; "
+                                      f"fix: pass {name}=1 or more")
+        if not 0 <= self.val_fraction < 1:
+            raise CpjaxInputError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.learning_rate <= 0:
+            raise CpjaxInputError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.outliers not in (None, "iqr", "ksigma"):
+            raise CpjaxInputError(f"outliers must be None, 'iqr' or 'ksigma', got {self.outliers!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ForecasterConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})

@@ -1,0 +1,327 @@
+"""The user-facing forecaster: one model, fitted on a table, predicting pandas DataFrames."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from .._errors import CpjaxInputError
+from ..data import CategoryScaler
+from ..nn import get_model, make_config
+from ..optim import extra_update_args, make_optimizer, optimizer_config
+from ..train import TrainConfig, fit_network, load_pytree, predict_network, save_pytree
+from ._config import ForecasterConfig
+from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
+
+__all__ = ["Forecaster"]
+
+_FORMAT = "cpjax.Forecaster"
+_FORMAT_VERSION = 1
+
+
+class Forecaster:
+    """Fit one registered model on a table and forecast the target.
+
+    Arguments:
+        model: registry name (``cpjax models``), e.g. ``"lstm"``, ``"arima"``, ``"persistence"``.
+        config: a full :class:`ForecasterConfig`; keywords override its fields, and unknown
+            keywords are the model's hyperparameters (``hidden_size=32``).
+
+    Example:
+        >>> from cpjax.data import demo_market
+        >>> f = Forecaster("lstm", lookback=10, epochs=5).fit(demo_market(), target="close")
+        >>> f.predict().columns[:5].tolist()  # doctest: +SKIP
+        ['unique_id', 'ds', 'cutoff', 'h', 'y']
+    """
+
+    def __init__(self, model: str | None = None, *, config: ForecasterConfig | None = None,
+                 **kwargs: Any):
+        fields = {f.name for f in dataclasses.fields(ForecasterConfig)}
+        base = config.to_dict() if config is not None else {}
+        if model is not None:
+            base["model"] = model
+        settings = {k: v for k, v in kwargs.items() if k in fields}
+        hyper = {k: v for k, v in kwargs.items() if k not in fields}
+        base.update(settings)
+        if hyper:
+            base["model_params"] = {**base.get("model_params", {}), **hyper}
+        self.config = ForecasterConfig.from_dict(base)
+        spec = get_model(self.config.model)
+        make_config(self.config.model, self._model_params(spec))  # validates hyperparameters
+        if spec.kind == "network":
+            self._optimizer()  # validates the optimizer name and settings
+        self.spec = spec
+        self.prepared_: Prepared | None = None
+        self.fitted_ = False
+
+    # ----------------------------------------------------------------- helpers
+    def _model_params(self, spec=None) -> dict[str, Any]:
+        spec = spec or get_model(self.config.model)
+        params = dict(self.config.model_params)
+        names = {f.name for f in dataclasses.fields(spec.config_cls)}
+        if self.config.residual is not None and "residual" in names:
+            params["residual"] = self.config.residual
+        return params
+
+    def _optimizer(self):
+        c = self.config
+        ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
+        return ocfg, make_optimizer(ocfg)
+
+    def _build(self):
+        return self.spec.build(make_config(self.config.model, self._model_params()),
+                               self.config.horizon)
+
+    @property
+    def name(self) -> str:
+        return self.config.model
+
+    # --------------------------------------------------------------------- fit
+    def fit(self, data, target: str | None = None, features: list[str] | None = None, *,
+            split: float | None = None, test_start=None, unique_id=None,
+            train_rows: int | None = None) -> Forecaster:
+        """Fit on the training part of ``data``.
+
+        Arguments:
+            data: DataFrame or CSV/Excel path, wide (``ds`` + columns) or long
+                (``unique_id, ds, y``; pick the series with ``unique_id``).
+            target: column to forecast (default ``y``, else ``close``).
+            features: input columns besides the target (default: all numeric columns).
+            split: training fraction of the rows (default 0.7), or
+            test_start: first date of the test part.
+            train_rows: explicit number of training rows (used by rolling backtests).
+
+        Returns:
+            ``self``, with ``history_`` (per-epoch losses of networks) and ``prepared_``.
+        """
+        df, source = load_frame(data, unique_id)
+        target = _default_target(df, target, source)
+        cols = resolve_features(df, target, features)
+        n_train = train_rows if train_rows is not None else train_end_row(
+            pd.DatetimeIndex(df["ds"]), split, test_start)
+        c = self.config
+        p = prepare(df, target, cols, lookback=c.lookback, horizon=c.horizon, n_train=n_train,
+                    scaling=c.scaling, max_linear_gap=c.max_linear_gap, outliers=c.outliers,
+                    min_test=c.min_test, source=source)
+        if len(p.frame) != len(df):  # leading rows dropped by imputation: keep the split date
+            n_train = int(np.searchsorted(p.frame["ds"].values, df["ds"].values[n_train - 1],
+                                          side="right"))
+            p = dataclasses.replace(p, n_train=n_train)
+        if p.scaler.params[target]["category"] == "growth":
+            raise CpjaxInputError(f"the target {target!r} cannot be growth-scaled; fix: use "
+                                  "scaling={target: 'minmax'} or 'zscore'")
+        tr = p.train_windows()
+        if tr.size < 2:
+            raise CpjaxInputError(f"only {tr.size} training window(s) in {source}; fix: use a "
+                                  "longer training part or a shorter lookback")
+        self.prepared_ = p
+        self.target_, self.features_ = target, p.features
+        self.train_end_ = pd.Timestamp(p.frame["ds"].iloc[p.n_train - 1])
+        self.source_ = source
+        w = p.windows
+        if self.spec.kind == "network":
+            n_val = int(round(c.val_fraction * tr.size))
+            n_val = min(n_val, tr.size - 1)
+            fit_idx, val_idx = tr[: tr.size - n_val], tr[tr.size - n_val:]
+            module = self._build()
+            ocfg, tx = self._optimizer()
+            extra = None
+            from ..optim import required_extra_args
+
+            if required_extra_args(ocfg):
+                def extra(ctx):
+                    return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn)
+            tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
+                               patience=c.patience, seed=c.seed, n_seeds=c.seeds,
+                               seed_strategy=c.seed_strategy, progress=c.progress)
+            res = fit_network(module, tx, w.X[fit_idx], w.y[fit_idx], w.X[val_idx], w.y[val_idx],
+                              tcfg, extra_args_fn=extra)
+            self.module_ = module
+            self.params_, self.batch_stats_ = res.params, res.batch_stats
+            self.history_ = res.history
+            self.best_epoch_ = res.best_epoch
+            self.n_seeds_ = c.seeds
+        else:
+            est = self._build().fit(w.X[tr], w.y[tr], w.origin[tr], p.series)
+            self.estimator_ = est
+            self.history_ = None
+            self.n_seeds_ = 1
+        self.fitted_ = True
+        return self
+
+    # ----------------------------------------------------------------- predict
+    def _check_fitted(self):
+        if not self.fitted_:
+            raise CpjaxInputError("this Forecaster is not fitted; fix: call fit(data, target=...) "
+                                  "or Forecaster.load(path)")
+
+    def _prepare_new(self, data, unique_id=None) -> Prepared:
+        df, source = load_frame(data, unique_id)
+        c = self.config
+        p = prepare(df, self.target_, self.features_, lookback=c.lookback, horizon=c.horizon,
+                    n_train=None, scaling=c.scaling, max_linear_gap=c.max_linear_gap,
+                    outliers=c.outliers, min_test=0, scaler=self.scaler_, source=source)
+        n_train = int(np.searchsorted(p.frame["ds"].values, self.train_end_.to_datetime64(),
+                                      side="right"))
+        return dataclasses.replace(p, n_train=n_train)
+
+    @property
+    def scaler_(self) -> CategoryScaler:
+        return self._scaler if hasattr(self, "_scaler") else self.prepared_.scaler
+
+    def _raw_predict(self, p: Prepared, idx: np.ndarray) -> np.ndarray:
+        """Scaled predictions ``(n_seeds, len(idx), H)``."""
+        w = p.windows
+        if self.spec.kind == "network":
+            return predict_network(self.module_, self.params_, self.batch_stats_, w.X[idx])
+        return self.estimator_.predict(w.X[idx], w.origin[idx], p.series)[None]
+
+    def predict(self, data=None, *, unique_id=None, which: str = "test") -> pd.DataFrame:
+        """Forecasts over the test part (rows after the training end), one row per (origin, step).
+
+        Arguments:
+            data: a table with the same columns (default: the table given to ``fit``). Rows up
+                to the training end date only serve as history.
+            which: ``"test"`` (windows after the training end) or ``"all"`` (every window).
+
+        Returns:
+            DataFrame ``unique_id, ds, cutoff, h, y, <model>`` in original units (``ds`` is the
+            forecast date, ``cutoff`` the last observed date), plus ``<model>-seed<k>`` columns
+            when several seeds were trained.  ``<model>`` is the mean over seeds.
+        """
+        self._check_fitted()
+        p = self.prepared_ if data is None else self._prepare_new(data, unique_id)
+        if p is None:
+            raise CpjaxInputError("this Forecaster was loaded from disk; fix: pass the data "
+                                  "table, e.g. predict(df)")
+        idx = p.test_windows() if which == "test" else np.arange(len(p.windows))
+        if idx.size == 0:
+            raise CpjaxInputError(f"no rows after the training end {self.train_end_.date()} to "
+                                  "forecast; fix: pass data that extends beyond it")
+        return self._frame(p, idx, self._raw_predict(p, idx))
+
+    def _frame(self, p: Prepared, idx: np.ndarray, scaled: np.ndarray) -> pd.DataFrame:
+        H = self.config.horizon
+        w = p.windows
+        dates = p.dates
+        origin = w.origin[idx]
+        rows = np.repeat(origin, H) + np.tile(np.arange(1, H + 1), len(origin))
+        inv = lambda v: self.scaler_.inverse_transform(v, self.target_)  # noqa: E731
+        per_seed = [inv(s.reshape(-1)) for s in scaled]
+        out = pd.DataFrame({
+            "unique_id": self.target_,
+            "ds": _dates_at(dates, rows),
+            "cutoff": np.repeat(dates.values[origin], H),
+            "h": np.tile(np.arange(1, H + 1), len(origin)),
+            "y": _values_at(p.frame[self.target_].to_numpy(dtype=np.float64), rows),
+            self.name: np.mean(per_seed, axis=0),
+        })
+        if len(per_seed) > 1:
+            for k, v in enumerate(per_seed):
+                out[f"{self.name}-seed{k}"] = v
+        return out
+
+    def forecast(self, data=None, *, unique_id=None) -> pd.DataFrame:
+        """The next ``horizon`` values after the last row of ``data`` (true out-of-sample)."""
+        self._check_fitted()
+        p = self.prepared_ if data is None else self._prepare_new(data, unique_id)
+        if p is None:
+            raise CpjaxInputError("pass the data table: forecast(df)")
+        L, H = self.config.lookback, self.config.horizon
+        x = p.values[-L:][None].astype(np.float32)
+        T = len(p.series)
+        if self.spec.kind == "network":
+            scaled = predict_network(self.module_, self.params_, self.batch_stats_, x)
+        else:
+            scaled = self.estimator_.predict(x, np.array([T - 1]), p.series)[None]
+        last = p.dates[-1]
+        freq = pd.infer_freq(p.dates[-30:]) or "B"
+        future = pd.date_range(last, periods=H + 1, freq=freq)[1:]
+        per_seed = [self.scaler_.inverse_transform(s.reshape(-1), self.target_) for s in scaled]
+        return pd.DataFrame({"unique_id": self.target_, "ds": future, "cutoff": last,
+                             "h": np.arange(1, H + 1), self.name: np.mean(per_seed, axis=0)})
+
+    # ------------------------------------------------------------- save / load
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the fitted forecaster to folder ``path`` (JSON + msgpack; no pickle)."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "format": _FORMAT, "version": _FORMAT_VERSION, "config": self.config.to_dict(),
+            "target": self.target_, "features": self.features_,
+            "train_end": self.train_end_.isoformat(), "scaler": self.scaler_.to_dict(),
+            "kind": self.spec.kind, "n_seeds": self.n_seeds_,
+        }
+        if self.spec.kind == "network":
+            save_pytree(path / "params.msgpack",
+                        {"params": self.params_, "batch_stats": self.batch_stats_})
+        else:
+            (path / "estimator.json").write_text(json.dumps(self.estimator_.state_dict()))
+        (path / "forecaster.json").write_text(json.dumps(meta, indent=2, default=str))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Forecaster:
+        """Read a forecaster written by :meth:`save`."""
+        path = Path(path)
+        meta_file = path / "forecaster.json"
+        if not meta_file.is_file():
+            raise CpjaxInputError(f"{meta_file} not found; fix: pass the folder written by "
+                                  "Forecaster.save (or cpjax forecast --out DIR: DIR/model)")
+        meta = json.loads(meta_file.read_text())
+        if meta.get("format") != _FORMAT or meta.get("version") != _FORMAT_VERSION:
+            raise CpjaxInputError(f"{meta_file} is not a cpjax forecaster (format "
+                                  f"{meta.get('format')!r} version {meta.get('version')!r})")
+        self = cls(config=ForecasterConfig.from_dict(meta["config"]))
+        self.target_, self.features_ = meta["target"], meta["features"]
+        self.train_end_ = pd.Timestamp(meta["train_end"])
+        self._scaler = CategoryScaler.from_dict(meta["scaler"])
+        self.n_seeds_ = meta["n_seeds"]
+        if self.spec.kind == "network":
+            state = load_pytree(path / "params.msgpack")
+            to_jnp = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
+            self.module_ = self._build()
+            self.params_ = to_jnp(state["params"])
+            self.batch_stats_ = to_jnp(state.get("batch_stats") or {})
+        else:
+            state = json.loads((path / "estimator.json").read_text())
+            cfg = make_config(self.config.model, self._model_params())
+            self.estimator_ = self.spec.load(cfg, self.config.horizon, state)
+        self.history_ = None
+        self.fitted_ = True
+        return self
+
+
+def _default_target(df: pd.DataFrame, target: str | None, source: str) -> str:
+    if target is not None:
+        return target
+    for name in ("y", "close"):
+        if name in df.columns:
+            return name
+    cols = ", ".join(c for c in df.columns if c != "ds")
+    raise CpjaxInputError(f"no target given and {source} has no 'y' or 'close' column; "
+                          f"fix: pass target= one of {cols}")
+
+
+def _dates_at(dates: pd.DatetimeIndex, rows: np.ndarray) -> np.ndarray:
+    """Dates of ``rows``; rows past the end get NaT."""
+    out = np.full(rows.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = rows < len(dates)
+    out[ok] = dates.values[rows[ok]]
+    return out
+
+
+def _values_at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    out = np.full(rows.shape, np.nan)
+    ok = rows < len(values)
+    out[ok] = values[rows[ok]]
+    return out

@@ -1,0 +1,134 @@
+"""From a user's table to scaled windows: validation, imputation, split, scaling, windows.
+
+The scaler is fitted on the training rows only; the same fitted state is reused when a saved
+forecaster predicts on new data, so the numbers do not depend on the test part.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from .._errors import CpjaxInputError
+from ..data import (
+    CategoryScaler,
+    Windows,
+    check_length,
+    handle_outliers,
+    impute,
+    make_windows,
+    read_table,
+    to_wide,
+    validate_columns,
+    window_indices,
+)
+
+__all__ = ["Prepared", "load_frame", "prepare", "resolve_features", "train_end_row"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """A table ready for a model.
+
+    Attributes:
+        frame: the imputed table in original units (``ds`` + used columns).
+        target, features: the target and the input columns (target first).
+        scaler: fitted on the training rows.
+        values: ``(T, F)`` scaled inputs; ``series``: ``(T,)`` scaled target.
+        windows: every window of the table.
+        n_train: rows in the training part (rows ``0 .. n_train-1``).
+        impute_report: what imputation did (one row per column).
+    """
+
+    frame: pd.DataFrame
+    target: str
+    features: list[str]
+    scaler: CategoryScaler
+    values: np.ndarray
+    series: np.ndarray
+    windows: Windows
+    n_train: int
+    impute_report: pd.DataFrame | None
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.frame["ds"])
+
+    def train_windows(self) -> np.ndarray:
+        return window_indices(self.windows, np.arange(self.n_train))
+
+    def test_windows(self) -> np.ndarray:
+        """Windows whose first target row is after the training part (inputs may overlap it)."""
+        return np.flatnonzero(self.windows.origin >= self.n_train - 1)
+
+
+def load_frame(data, unique_id=None) -> tuple[pd.DataFrame, str]:
+    """Read ``data`` (DataFrame or path); pick one series of a long table."""
+    df = read_table(data)
+    source = df.attrs.get("source", "the table")
+    if "unique_id" in df.columns:
+        df = to_wide(df, unique_id)
+        df.attrs["source"] = source
+    return df, source
+
+
+def resolve_features(df: pd.DataFrame, target: str, features) -> list[str]:
+    """Target first, then the requested features (default: every other numeric column)."""
+    if features is None:
+        features = [c for c in df.columns if c not in ("ds", target)
+                    and pd.api.types.is_numeric_dtype(df[c])]
+    features = [f for f in features if f != target]
+    return [target, *features]
+
+
+def train_end_row(dates: pd.DatetimeIndex, split: float | None, test_start) -> int:
+    """Number of training rows from a ratio (``split``) or the first test date."""
+    n = len(dates)
+    if test_start is not None:
+        ts = pd.Timestamp(test_start)
+        n_train = int(np.searchsorted(dates.values, ts.to_datetime64(), side="left"))
+        if n_train == 0 or n_train >= n:
+            raise CpjaxInputError(
+                f"test start {ts.date()} leaves no {'training' if n_train == 0 else 'test'} rows "
+                f"(data run from {dates[0].date()} to {dates[-1].date()}); "
+                "fix: choose a date inside that range")
+        return n_train
+    split = 0.7 if split is None else split
+    if not 0 < split < 1:
+        raise CpjaxInputError(f"split must be a fraction in (0, 1), got {split}; fix: e.g. 0.7")
+    return int(np.floor(n * split))
+
+
+def prepare(df: pd.DataFrame, target: str, features: list[str], *, lookback: int, horizon: int,
+            n_train: int | None, scaling: dict[str, str], max_linear_gap: int,
+            outliers: str | None, min_test: int, scaler: CategoryScaler | None = None,
+            source: str = "the table") -> Prepared:
+    """Validate, impute, scale (fit on the first ``n_train`` rows unless ``scaler`` is given)."""
+    features = validate_columns(df, target, features, source=source)
+    frame = df[["ds", *features]].copy()
+    report = None
+    if frame[features].isna().to_numpy().any():
+        frame, report = impute(frame, max_linear_gap=max_linear_gap, columns=features)
+        frame = frame.reset_index(drop=True)
+    if outliers is not None:
+        frame, _ = handle_outliers(frame, features, method=outliers)
+    check_length(len(frame), lookback, horizon, min_test, source=source)
+    if scaler is None:
+        if n_train is None:
+            raise CpjaxInputError("prepare needs n_train or a fitted scaler")
+        cats = {target: "minmax", **scaling}
+        unknown = sorted(set(scaling) - set(features))
+        if unknown:
+            raise CpjaxInputError(f"scaling given for {unknown[0]!r}, which is not an input "
+                                  f"column ({', '.join(features)}); fix: remove it")
+        scaler = CategoryScaler(cats).fit(frame, train_mask=np.arange(len(frame)) < n_train,
+                                          columns=features)
+    scaled = scaler.transform(frame)
+    values = scaled[features].to_numpy(dtype=np.float64)
+    series = values[:, 0].copy()
+    windows = make_windows(values, series, lookback, horizon, source=source)
+    if n_train is None:
+        n_train = 0
+    return Prepared(frame, target, features, scaler, values, series, windows, n_train, report)
