@@ -249,6 +249,20 @@ class Forecaster:
         return pd.DataFrame({"unique_id": self.target_, "ds": future, "cutoff": last,
                              "h": np.arange(1, H + 1), self.name: np.mean(per_seed, axis=0)})
 
+    def cross_validation(self, data, target: str | None = None, features=None, *,
+                         n_windows: int = 12, step_size: str | int = "month",
+                         refit: bool = True, mode: str = "expanding",
+                         unique_id=None) -> pd.DataFrame:
+        """Rolling-origin backtest with this forecaster's settings (see :func:`cross_validation`).
+
+        Returns ``unique_id, ds, cutoff, h, y, <model>``, one block of rows per origin.
+        """
+        from ._cv import cross_validation
+
+        return cross_validation(self, data, target, features, n_windows=n_windows,
+                                step_size=step_size, refit=refit, mode=mode,
+                                unique_id=unique_id)
+
     # ------------------------------------------------------------- save / load
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted forecaster to folder ``path`` (JSON + msgpack; no pickle)."""

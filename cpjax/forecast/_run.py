@@ -57,21 +57,19 @@ def select_features(df: pd.DataFrame, target: str, n_train: int, how: str) -> tu
 
 
 def score_forecasts(fc: pd.DataFrame, models: list[str], seeds: dict[str, int],
-                    y_train: np.ndarray) -> pd.DataFrame:
+                    y_train: np.ndarray, last: np.ndarray) -> pd.DataFrame:
     """One row per model: metrics of each seed's forecast, mean and std over seeds.
 
     Columns ``mse, rmse, mae, r2, mape, smape, mase, da`` (price scale, mean over seeds), the same
-    with ``_mm`` on the training min-max scale, ``<metric>_std`` and ``n_seeds``.
+    with ``_mm`` on the training min-max scale, ``<metric>_std`` and ``n_seeds``.  ``last`` is the
+    last observed value at each forecast's cutoff (for directional accuracy).
     """
-    one = fc[fc["h"] == 1] if "h" in fc else fc
-    last = one["y"].shift(1).to_numpy()
-    last[0] = y_train[-1]
     minmax = (float(np.min(y_train)), float(np.max(y_train)))
     rows = []
     for m in models:
         cols = [f"{m}-seed{k}" for k in range(seeds[m])] if seeds[m] > 1 else [m]
         tables = [metric_table(fc["y"], {m: fc[c]}, y_train=y_train, minmax=minmax,
-                               last=np.repeat(last, len(fc) // len(one))) for c in cols]
+                               last=last) for c in cols]
         ms = mean_std_table(tables)
         row: dict[str, Any] = {"model": m, "n_seeds": seeds[m]}
         for c in tables[0].columns:
@@ -125,7 +123,9 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     main = fitted[config.model]
     p = main.prepared_
     y_train = p.frame[target].to_numpy(dtype=np.float64)[: p.n_train]
-    metrics = score_forecasts(fc, models, {m: fitted[m].n_seeds_ for m in models}, y_train)
+    level = p.frame.set_index("ds")[target]
+    last = level.reindex(pd.DatetimeIndex(fc["cutoff"])).to_numpy(dtype=np.float64)
+    metrics = score_forecasts(fc, models, {m: fitted[m].n_seeds_ for m in models}, y_train, last)
     if out is not None:
         with atomic_output_dir(out) as tmp:
             fc.to_csv(tmp / "forecasts.csv", index=False)
