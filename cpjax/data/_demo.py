@@ -122,7 +122,7 @@ def demo_market(seed: int = 0, n_days: int = 900, start: str = "2021-07-16") -> 
     out = {"ds": ds, "open": open_, "high": high, "low": low, "close": close, "volume": volume}
     z = (close - close.mean()) / close.std()
     n_train = int(0.7 * n_days)
-    day_of_year = ds.dayofyear.to_numpy().astype(np.float64)
+    day_of_year = ds.day_of_year.to_numpy().astype(np.float64)
     for name, rho in DEMO_FACTOR_TARGETS.items():
         e = _smooth_noise(rng, n_days, 0.97)
         if name == "temperature":

@@ -149,7 +149,9 @@ class CategoryScaler:
                 a, b = float(x.min()), float(x.max() - x.min())
             else:
                 a, b = float(x.mean()), float(x.std())
-            self.params[c] = {"category": cat, "shift": a, "scale": b if b > 0 else 1.0}
+            # (near-)constant training column: scale 1 rather than a division by ~0
+            tiny = max(1e-12 * float(np.abs(x).max()), 1e-200)
+            self.params[c] = {"category": cat, "shift": a, "scale": b if b > tiny else 1.0}
         return self
 
     def _p(self, column: str) -> dict:
