@@ -11,8 +11,11 @@ Nothing here is real market data. Design (deterministic given ``seed``):
   ``low <= min(open, close)`` and ``high >= max(open, close)``; volume (t) is lognormal and larger
   on big moves (always > 0);
 - factors: each is ``rho * zclose + sqrt(1 - rho^2) * e`` with ``zclose`` the standardised close
-  and ``e`` a smooth AR(1) noise path made orthogonal (in the sample) to ``zclose``, then mapped
-  to a plausible level (indices through ``exp`` so they stay positive). Target correlations with
+  and ``e`` a smooth AR(1) noise path (phi 0.97) made orthogonal to ``zclose`` both on the first
+  70% of the rows (the default 7:3 training part) and on all rows, so that the correlation is
+  ``rho`` on the training part and on the whole sample alike; the noise is therefore somewhat
+  larger in the last 30%. Then each factor is mapped to a plausible level (indices and prices
+  through ``exp`` so they stay positive). Target correlations with
   close follow seed 000's Table 2: ``csi300`` -0.704, ``usdcny`` 0.556, ``eua_futures`` 0.526,
   ``new_energy_index`` -0.697 (significant); ``shibor`` -0.393 (low); ``temperature`` 0.259 (with
   an annual cycle), ``aqi`` 0.138 and ``low_carbon_search`` -0.034 (weak distractors). The

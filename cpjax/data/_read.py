@@ -115,6 +115,7 @@ def _to_numeric(df: pd.DataFrame, skip: set[str], where: str, is_csv: bool) -> p
             df[c] = s.astype(np.float64)
             continue
         if pd.api.types.is_numeric_dtype(s):
+            df[c] = s.astype(np.float64)  # one dtype for every value column
             continue
         text = s.astype("string").str.strip().replace("", pd.NA)
         num = pd.to_numeric(text, errors="coerce")

@@ -42,11 +42,17 @@ def test_long_gap_is_statsmodels_arima_forecast_from_history():
     for t in range(1, 120):
         x[t] = x[t - 1] + 0.5 * (x[t - 1] - x[t - 2] if t > 1 else 0) + e[t]
     x[70:76] = np.nan
-    filled, rep = impute(_frame(x), arima_order=(1, 1, 0))
+    filled, rep = impute(_frame(x), arima_order=(1, 1, 0), refit=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = ARIMA(x[:70], order=(1, 1, 0)).fit().forecast(6)
+        # default: parameters estimated once on the whole column (NaNs skipped), forecast
+        # from the data before the gap
+        params = ARIMA(x, order=(1, 1, 0)).fit().params
+        ref_once = ARIMA(x[:70], order=(1, 1, 0)).filter(params).forecast(6)
     np.testing.assert_allclose(filled["x"].to_numpy()[70:76], ref, rtol=1e-8)
+    once, _ = impute(_frame(x), arima_order=(1, 1, 0))
+    np.testing.assert_allclose(once["x"].to_numpy()[70:76], ref_once, rtol=1e-8)
     np.testing.assert_array_equal(filled["x"].to_numpy()[:70], x[:70])
     assert rep.loc[0, "n_arima"] == 6
     assert rep.attrs["gaps"][0]["method"] == "arima(1, 1, 0)"
