@@ -125,3 +125,11 @@ def test_to_wide_to_long_round_trip():
     pd.testing.assert_frame_equal(back[wide.columns], wide, check_like=True)
     with pytest.raises(CpjaxInputError, match=r"unknown unique_id 'gx'.*did you mean 'gd'"):
         to_wide(long, "gx")
+
+
+def test_date_format_for_day_first_dates():
+    raw = pd.DataFrame({"date": ["02.01.2020", "03.01.2020"], "y": [1, 2]})
+    df = read_table(raw, date_format="%d.%m.%Y")
+    assert df["ds"].tolist() == list(pd.to_datetime(["2020-01-02", "2020-01-03"]))
+    with pytest.raises(CpjaxInputError, match=r"unparsable date '2020-01-02'"):
+        read_table(pd.DataFrame({"date": ["2020-01-02"], "y": [1]}), date_format="%d.%m.%Y")
