@@ -64,6 +64,9 @@ def test_pilot_ohlcv_join(shared_data):
     day = df["ds"].iloc[200]
     ref = raw.loc[raw["date"] <= day, ["date", "csi300"]].dropna().iloc[-1]
     assert df["csi300"].iloc[200] == ref["csi300"]
+    assert rep["dropped_dates"] == "2014-03-14 .. 2016-07-20"  # only before the covariates
+    strict = load_pilot_ohlcv("hubei", max_stale_days=10)
+    assert pd.Timestamp("2019-04-16") not in set(strict["ds"]) and len(strict) == 1021
     hub = load_pilot_ohlcv("hubei", covariates="all")
     assert set(COVARIATE_COLUMNS.values()) <= set(hub.columns)
     assert load_pilot_ohlcv("hubei", covariates=None).shape == (1024, 7)
