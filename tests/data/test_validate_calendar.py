@@ -89,3 +89,9 @@ def test_align_joins_and_names(wide):
         align(wide, {"x": (a, "weekly")})
     with pytest.raises(CpjaxInputError, match=r"already exists"):
         align(wide, {"close": (a, "daily")})
+
+
+def test_other_series_with_duplicate_dates_rejected(wide):
+    dup = pd.DataFrame({"ds": [wide["ds"][0], wide["ds"][0]], "v": [1.0, 2.0]})
+    with pytest.raises(CpjaxInputError, match=r"duplicate date"):
+        align(wide, {"x": (dup, "daily")})
