@@ -58,6 +58,9 @@ def test_no_leakage_test_values_do_not_change_fit():
     assert a.to_dict() == b.to_dict()
     mask = np.arange(len(df)) < 30
     assert CategoryScaler().fit(df2, mask).to_dict() == a.to_dict()
+    assert CategoryScaler().fit(df2, np.arange(30)).to_dict() == a.to_dict()
+    assert CategoryScaler().fit(df2, slice(0, 30)).to_dict() == a.to_dict()
+    assert CategoryScaler().fit(df2, train_end=30).to_dict() == a.to_dict()
 
 
 def test_fit_requires_training_part():
