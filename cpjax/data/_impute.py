@@ -1,17 +1,19 @@
 """Missing values (seed 003): short gaps linear, long gaps by ARIMA, KS test on the result.
 
-Rules, per numeric column, in chronological order of the gaps:
+Rules, per numeric column:
 
 - a run of at most ``max_linear_gap`` NaNs between two observations: linear interpolation over
   row positions (trading days), identical to ``pandas.Series.interpolate(method="linear")``;
 - a longer run, or a run at the end of the column: an ARIMA forecast (statsmodels) from the
-  values before the run, ``len(run)`` steps ahead. The ARIMA is estimated on the data before
-  each gap (``refit=True``, slow: a fit per gap) or once per column, NaNs skipped by the Kalman
-  filter (``refit=False``, default: the parameters, not the forecasts, then see later data;
-  interior linear interpolation also uses the value after a gap, so imputation before a split
-  is not strictly causal). With fewer than
-  ``min_history`` values before the run the fallback is linear interpolation (interior runs) or
-  the last value (trailing runs); the report says which method filled each gap;
+  values before the run, ``len(run)`` steps ahead. Default (``refit=False``): order and
+  parameters are estimated once per column (short gaps filled, long gaps left missing, which the
+  state-space Kalman filter skips), and each long run gets the filter's multi-step prediction
+  from everything before it. ``refit=True`` estimates a model on the data before each run (seed
+  003 read literally; about 0.2 s per run). The default lets later data shape the parameters
+  (not the forecasts); linear interpolation uses the value after a gap anyway, so imputation
+  before a split is not strictly causal. With fewer than ``min_history`` values before a run
+  the fallback is linear interpolation (interior runs) or the last value (trailing runs); the
+  report says which method filled each gap;
 - leading NaNs (before a column's first observation) cannot be filled from the past. Policy
   ``leading="drop"`` (default) removes the rows before the last first-observation of all columns
   (nothing is invented, the report counts the rows); ``"keep"`` leaves them NaN; ``"backfill"``
