@@ -4,7 +4,8 @@ Nothing here is real market data. Design (deterministic given ``seed``):
 
 - business days from ``start``;
 - log close = regime-switching random walk: regimes of 60-250 days, each with its own drift
-  (-0.3%..+0.3% per day) and volatility (0.8%..2.5% per day), plus price spikes: on about 1% of
+  (-0.3%..+0.3% per day) and volatility (0.8%..2.5% per day), a weak pull (0.3% per day)
+  towards 50 CNY/t so that long samples stay in a plausible range, plus price spikes: on about 1% of
   days a jump of +8%..+20% that decays with a half-life of 3 days (policy-news style spikes);
   close starts near 50 CNY/t;
 - open = previous close times a small gap; high/low wrap open and close by a positive range, so
@@ -56,12 +57,16 @@ def _log_close(rng: np.random.Generator, n: int) -> np.ndarray:
         steps[i:i + length] = drift + vol * rng.standard_normal(min(length, n - i))
         i += length
     steps[0] = 0.0
+    level = np.empty(n)  # weak pull (0.3%/day) towards 50 CNY/t keeps long samples in range
+    level[0] = np.log(50.0)
+    for t in range(1, n):
+        level[t] = level[t - 1] + steps[t] - 0.003 * (level[t - 1] - np.log(50.0))
     spikes = np.zeros(n)
     for t in np.flatnonzero(rng.random(n) < 0.01):
         size = rng.uniform(0.08, 0.20)
         k = np.arange(n - t)
         spikes[t:] += size * 0.5 ** (k / 3.0)
-    return np.log(50.0) + np.cumsum(steps) + spikes
+    return level + spikes
 
 
 def _smooth_noise(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
