@@ -44,8 +44,7 @@ def _as_frame(series, name: str) -> pd.DataFrame:
     else:
         raise CpjaxInputError(f"series {name!r} is a {type(series).__name__}; "
                               "fix: pass a pandas Series or DataFrame")
-    frame = read_table(frame) if "ds" not in frame.columns else frame.sort_values("ds")
-    return frame.reset_index(drop=True)
+    return read_table(frame)  # parses dates, rejects duplicates and text, sorts
 
 
 def align_to_calendar(base_dates, series, kind: str, *, name: str = "series") -> pd.DataFrame:

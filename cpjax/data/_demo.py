@@ -4,15 +4,19 @@ Nothing here is real market data. Design (deterministic given ``seed``):
 
 - business days from ``start``;
 - log close = regime-switching random walk: regimes of 60-250 days, each with its own drift
-  (-0.3%..+0.3% per day) and volatility (0.8%..2.5% per day), plus price spikes: on about 1% of
+  (-0.3%..+0.3% per day) and volatility (0.8%..2.5% per day), a weak pull (0.3% per day)
+  towards 50 CNY/t so that long samples stay in a plausible range, plus price spikes: on about 1% of
   days a jump of +8%..+20% that decays with a half-life of 3 days (policy-news style spikes);
   close starts near 50 CNY/t;
 - open = previous close times a small gap; high/low wrap open and close by a positive range, so
   ``low <= min(open, close)`` and ``high >= max(open, close)``; volume (t) is lognormal and larger
   on big moves (always > 0);
 - factors: each is ``rho * zclose + sqrt(1 - rho^2) * e`` with ``zclose`` the standardised close
-  and ``e`` a smooth AR(1) noise path made orthogonal (in the sample) to ``zclose``, then mapped
-  to a plausible level (indices through ``exp`` so they stay positive). Target correlations with
+  and ``e`` a smooth AR(1) noise path (phi 0.97) made orthogonal to ``zclose`` both on the first
+  70% of the rows (the default 7:3 training part) and on all rows, so that the correlation is
+  ``rho`` on the training part and on the whole sample alike; the noise is therefore somewhat
+  larger in the last 30%. Then each factor is mapped to a plausible level (indices and prices
+  through ``exp`` so they stay positive). Target correlations with
   close follow seed 000's Table 2: ``csi300`` -0.704, ``usdcny`` 0.556, ``eua_futures`` 0.526,
   ``new_energy_index`` -0.697 (significant); ``shibor`` -0.393 (low); ``temperature`` 0.259 (with
   an annual cycle), ``aqi`` 0.138 and ``low_carbon_search`` -0.034 (weak distractors). The
@@ -53,12 +57,16 @@ def _log_close(rng: np.random.Generator, n: int) -> np.ndarray:
         steps[i:i + length] = drift + vol * rng.standard_normal(min(length, n - i))
         i += length
     steps[0] = 0.0
+    level = np.empty(n)  # weak pull (0.3%/day) towards 50 CNY/t keeps long samples in range
+    level[0] = np.log(50.0)
+    for t in range(1, n):
+        level[t] = level[t - 1] + steps[t] - 0.003 * (level[t - 1] - np.log(50.0))
     spikes = np.zeros(n)
     for t in np.flatnonzero(rng.random(n) < 0.01):
         size = rng.uniform(0.08, 0.20)
         k = np.arange(n - t)
         spikes[t:] += size * 0.5 ** (k / 3.0)
-    return np.log(50.0) + np.cumsum(steps) + spikes
+    return level + spikes
 
 
 def _smooth_noise(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
@@ -122,7 +130,7 @@ def demo_market(seed: int = 0, n_days: int = 900, start: str = "2021-07-16") -> 
     out = {"ds": ds, "open": open_, "high": high, "low": low, "close": close, "volume": volume}
     z = (close - close.mean()) / close.std()
     n_train = int(0.7 * n_days)
-    day_of_year = ds.dayofyear.to_numpy().astype(np.float64)
+    day_of_year = ds.day_of_year.to_numpy().astype(np.float64)
     for name, rho in DEMO_FACTOR_TARGETS.items():
         e = _smooth_noise(rng, n_days, 0.97)
         if name == "temperature":

@@ -98,15 +98,16 @@ def load_pilot_closes(*, include_covariates: bool = False, data_dir=None) -> pd.
 
 def load_pilot_ohlcv(market: str = "guangdong",
                      covariates: Sequence[str] | str | None = ("csi300", "usdcny", "eua_futures"),
-                     *, fill_high_low: bool = True, max_stale_days: int = 10,
+                     *, fill_high_low: bool = True, max_stale_days: float | None = None,
                      data_dir=None) -> pd.DataFrame:
     """Daily OHLCV of the Guangdong or Hubei pilot joined with covariates on its trading days.
 
     Join rule: the OHLCV trading days are the calendar. Each covariate takes its last value
-    published on or before the trading day (forward fill, never a later value), if that value
-    is at most ``max_stale_days`` calendar days old; rows left with a missing covariate (mainly
-    the OHLCV days before the covariate table starts, 2016-07-21) are dropped and counted in
-    ``attrs["cpjax_report"]``. Blank high/low cells (18 Guangdong rows, 2015-2018) are set to
+    published on or before the trading day (forward fill, never a later value). Rows with no
+    such value (the OHLCV days before the covariate table starts, 2016-07-21) are dropped, as
+    are rows whose value is older than ``max_stale_days`` calendar days when that is set
+    (default: no limit, so no holes appear inside the series); ``attrs["cpjax_report"]`` counts
+    the dropped rows and the rows whose covariates are more than 10 days old. Blank high/low cells (18 Guangdong rows, 2015-2018) are set to
     ``max(open, close)`` / ``min(open, close)`` when ``fill_high_low``. Other values are as
     published (637 Guangdong rows have low > min(open, close) or high < max(open, close)).
 
@@ -115,7 +116,7 @@ def load_pilot_ohlcv(market: str = "guangdong",
         covariates: clean covariate names (:data:`COVARIATE_COLUMNS` values), ``"all"``, or
             ``None`` for OHLCV only.
         fill_high_low: fill blank high/low as above (else they stay NaN).
-        max_stale_days: oldest covariate value accepted, in calendar days.
+        max_stale_days: oldest covariate value accepted, in calendar days (``None``: any).
         data_dir: development-data folder (default: :func:`cpjax._paths.shared_data_dir`).
 
     Returns:
@@ -146,6 +147,7 @@ def load_pilot_ohlcv(market: str = "guangdong",
                                                            "pilot_close_with_covariates.csv"))
         cov = _covariates(data_dir)
         t = df["ds"].to_numpy()
+        oldest = np.zeros(len(df))
         for n in names:
             s = cov[["ds", n]].dropna()
             src = s["ds"].to_numpy()
@@ -154,11 +156,15 @@ def load_pilot_ohlcv(market: str = "guangdong",
             ok = pos >= 0
             age = np.full(len(df), np.inf)
             age[ok] = (t[ok] - src[pos[ok]]) / np.timedelta64(1, "D")
-            ok &= age <= max_stale_days
+            oldest = np.maximum(oldest, age)
+            if max_stale_days is not None:
+                ok &= age <= max_stale_days
             vals[ok] = s[n].to_numpy()[pos[ok]]
             df[n] = vals
         missing = df[names].isna().any(axis=1)
         report["rows_dropped_missing_covariates"] = int(missing.sum())
+        report["rows_with_covariates_older_than_10_days"] = int(
+            ((oldest > 10) & ~missing.to_numpy()).sum())
         if missing.any():
             report["dropped_dates"] = (f"{df['ds'][missing].min().date()} .. "
                                        f"{df['ds'][missing].max().date()}")

@@ -46,7 +46,8 @@ def handle_outliers(df: pd.DataFrame, columns: Sequence[str] | None = None, meth
         method: ``"iqr"`` (box plot, k=1.5) or ``"ksigma"`` (k=3).
         k: multiplier of the IQR or of the standard deviation.
         replace: ``"median"`` or ``"mean"``.
-        fit_rows: boolean mask or integer index of the rows the statistics come from.
+        fit_rows: boolean mask, integer indices or slice of the rows the statistics come from
+            (pass the training rows to keep the test period out).
 
     Returns:
         ``(new_df, report)``; the report has one row per replaced value:
@@ -60,7 +61,9 @@ def handle_outliers(df: pd.DataFrame, columns: Sequence[str] | None = None, meth
     if columns is None:
         columns = [c for c in df.columns if c != "ds" and pd.api.types.is_numeric_dtype(df[c])]
     out = df.reset_index(drop=True).copy()
-    idx = np.arange(len(out)) if fit_rows is None else np.arange(len(out))[np.asarray(fit_rows)]
+    idx = np.arange(len(out))
+    if fit_rows is not None:
+        idx = idx[fit_rows] if isinstance(fit_rows, slice) else idx[np.asarray(fit_rows)]
     records = []
     for c in columns:
         if c not in out.columns:

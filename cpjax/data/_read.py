@@ -84,19 +84,21 @@ def _find_date_column(df: pd.DataFrame, date_col: str | None, where: str) -> str
         f"fix: name the date column one of {', '.join(DATE_COLUMN_NAMES[:4])} or pass date_col=")
 
 
-def _parse_dates(values: pd.Series, col: str, where: str, is_csv: bool) -> pd.Series:
+def _parse_dates(values: pd.Series, col: str, where: str, is_csv: bool,
+                 date_format: str | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
     else:
         text = values.astype("string").str.strip()
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        parsed = pd.to_datetime(text, errors="coerce", format=date_format or "mixed")
         bad = parsed.isna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise CpjaxInputError(
                 f"unparsable date {values.iloc[i]!r} in column {col!r} of {where} at "
                 f"{_row_ref(i, is_csv)} ({int(bad.sum())} bad value(s) in all); "
-                "fix: write dates as YYYY-MM-DD and remove empty date cells")
+                "fix: write dates as YYYY-MM-DD (or pass date_format=) and remove empty date "
+                "cells")
     if parsed.isna().any():
         i = int(np.flatnonzero(parsed.isna().to_numpy())[0])
         raise CpjaxInputError(f"missing date in column {col!r} of {where} at "
@@ -115,6 +117,7 @@ def _to_numeric(df: pd.DataFrame, skip: set[str], where: str, is_csv: bool) -> p
             df[c] = s.astype(np.float64)
             continue
         if pd.api.types.is_numeric_dtype(s):
+            df[c] = s.astype(np.float64)  # one dtype for every value column
             continue
         text = s.astype("string").str.strip().replace("", pd.NA)
         num = pd.to_numeric(text, errors="coerce")
@@ -130,7 +133,8 @@ def _to_numeric(df: pd.DataFrame, skip: set[str], where: str, is_csv: bool) -> p
 
 
 def read_table(source, *, date_col: str | None = None, sheet: str | int | None = None,
-               drop_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+               drop_columns: tuple[str, ...] = (), date_format: str | None = None
+               ) -> pd.DataFrame:
     """Read a wide or long table and return it sorted by date with the date column named ``ds``.
 
     Arguments:
@@ -139,6 +143,8 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
             datetime column) when omitted.
         sheet: Excel sheet name or index (first sheet by default).
         drop_columns: columns to discard before checking (e.g. free-text notes).
+        date_format: ``strftime`` format of the dates (e.g. ``"%d.%m.%Y"``). By default each
+            date is inferred; ambiguous forms like ``02.01.2020`` are read month first.
 
     Returns:
         A new DataFrame: ``ds`` (``datetime64[ns]``) first, all other columns ``float64`` except
@@ -165,7 +171,7 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
     df.columns = [str(c).strip() for c in df.columns]
     df = df.reset_index(drop=True)
     col = _find_date_column(df, date_col, where)
-    df[col] = _parse_dates(df[col], col, where, is_csv)
+    df[col] = _parse_dates(df[col], col, where, is_csv, date_format)
     if col != "ds":
         if "ds" in df.columns:
             raise CpjaxInputError(f"{where} has both 'ds' and date column {col!r}; "

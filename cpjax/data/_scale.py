@@ -11,7 +11,9 @@ Categories:
   needs the level before each value (``previous=``): ``x_t = x_{t-1} (1 + g_t)``, chained with a
   cumulative product along a path.
 
-A constant training column gets scale 1 (no division by zero). Nothing is pickled:
+Transform the whole frame, then cut windows and splits: transforming the test part alone would
+lose its first growth value. A constant training column gets scale 1 (no division by zero).
+Nothing is pickled:
 ``to_dict``/``from_dict`` give plain JSON.
 """
 
@@ -62,8 +64,14 @@ def guess_category(column: str) -> str:
 
 
 def train_rows(df: pd.DataFrame, train_mask=None, train_end=None) -> np.ndarray:
-    """Boolean mask of the training rows from a mask, a row count or an (inclusive) end date."""
+    """Boolean mask of the training rows.
+
+    ``train_mask``: boolean mask, integer row indices (e.g. ``ratio_split(n).train``) or a slice;
+    otherwise ``train_end``: a row count (first ``train_end`` rows) or an inclusive end date.
+    """
     n = len(df)
+    if isinstance(train_mask, slice):
+        train_mask = np.arange(n)[train_mask]
     if train_mask is not None:
         m = np.asarray(train_mask)
         if m.dtype == bool:
@@ -149,7 +157,9 @@ class CategoryScaler:
                 a, b = float(x.min()), float(x.max() - x.min())
             else:
                 a, b = float(x.mean()), float(x.std())
-            self.params[c] = {"category": cat, "shift": a, "scale": b if b > 0 else 1.0}
+            # (near-)constant training column: scale 1 rather than a division by ~0
+            tiny = max(1e-12 * float(np.abs(x).max()), 1e-200)
+            self.params[c] = {"category": cat, "shift": a, "scale": b if b > tiny else 1.0}
         return self
 
     def _p(self, column: str) -> dict:

@@ -68,7 +68,10 @@ def pearson_select(df: pd.DataFrame, target: str, candidates: Sequence[str] | No
         passing the threshold in decreasing ``|r|``.
 
     Example:
+        >>> from cpjax.data import demo_market
         >>> rep, cols = pearson_select(demo_market(), "close", train_end=630)
+        >>> cols
+        ['open', 'close', 'high', 'low', 'volume', 'csi300', 'new_energy_index', 'usdcny', 'eua_futures']
     """
     present_keep = [c for c in keep if c in df.columns]
     cands = [c for c in _candidates(df, target, candidates, present_keep)
