@@ -33,7 +33,11 @@ __all__ = [
 def _alpha(level: float) -> float:
     lv = float(level)
     if not 1.0 <= lv < 100.0:
-        hint = f" ({level} looks like a fraction: use {100 * lv:g} for {100 * lv:g} %)" if 0 < lv < 1 else ""
+        hint = (
+            f" ({level} looks like a fraction: use {100 * lv:g} for {100 * lv:g} %)"
+            if 0 < lv < 1
+            else ""
+        )
         raise CpjaxInputError(
             f"interval level {level} must be a percentage in [1, 100){hint}; fix: use e.g. 80 or 95"
         )
@@ -157,4 +161,3 @@ def empirical_coverage(y: Vector, lo: Vector, hi: Vector) -> float:
     if np.any(np.isnan(lo_a)) or np.any(np.isnan(hi_a)):
         raise CpjaxInputError("interval bounds contain NaN; fix: drop those days first")
     return float(np.mean((lo_a <= yv) & (yv <= hi_a)))
-

@@ -88,8 +88,9 @@ def plot_forecast(
     ax = _axes(ax, (10.0, 4.0))
     ax.plot(x, yv, color="black", linewidth=1.4, label="actual")
     for model, p in preds.items():
-        (line,) = ax.plot(x, _aligned(p, x.size, f"forecasts of {model!r}"), linewidth=1.1,
-                          label=str(model))
+        (line,) = ax.plot(
+            x, _aligned(p, x.size, f"forecasts of {model!r}"), linewidth=1.1, label=str(model)
+        )
         bands = (intervals or {}).get(model, {})
         for level in sorted(bands, reverse=True):
             lo, hi = bands[level]
@@ -210,8 +211,13 @@ def plot_metrics_by_cutoff(
     groups = df.groupby(model_col, sort=False) if model_col in df.columns else [(metric, df)]
     for name, g in groups:
         g = g.sort_values("cutoff")
-        ax.plot(g["cutoff"].to_numpy(), g[metric].to_numpy(dtype=np.float64), marker="o",
-                linewidth=1.2, label=str(name))
+        ax.plot(
+            g["cutoff"].to_numpy(),
+            g[metric].to_numpy(dtype=np.float64),
+            marker="o",
+            linewidth=1.2,
+            label=str(name),
+        )
     ax.set_xlabel("cutoff")
     ax.set_ylabel(metric)
     ax.set_title(title if title is not None else f"{metric} by cutoff")

@@ -71,8 +71,14 @@ def test_add_interval_columns_and_coverage():
     df = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=3), "y": [1.0, 2.0, 3.0]})
     iv = conformal_intervals([0.5, -1.0, 0.2, 0.8], [1.1, 2.2, 2.0], levels=(80, 97.5))
     out = add_interval_columns(df, "lstm", iv)
-    assert list(out.columns) == ["ds", "y", "lstm-lo-80", "lstm-hi-80", "lstm-lo-97.5",
-                                 "lstm-hi-97.5"]
+    assert list(out.columns) == [
+        "ds",
+        "y",
+        "lstm-lo-80",
+        "lstm-hi-80",
+        "lstm-lo-97.5",
+        "lstm-hi-97.5",
+    ]
     assert "lstm-lo-80" not in df.columns  # input left alone
     assert empirical_coverage([1.0, 2.0, 3.0], [0.0, 2.5, 2.0], [1.0, 3.0, math.inf]) == 2 / 3
     with pytest.raises(CpjaxInputError, match="2 values but the table has 3"):

@@ -36,8 +36,9 @@ positive = st.floats(min_value=1.0, max_value=1e3, allow_nan=False, allow_infini
 
 def pair(elements, min_size=3, max_size=30):
     return st.integers(min_size, max_size).flatmap(
-        lambda n: st.tuples(arrays(np.float64, n, elements=elements),
-                            arrays(np.float64, n, elements=elements))
+        lambda n: st.tuples(
+            arrays(np.float64, n, elements=elements), arrays(np.float64, n, elements=elements)
+        )
     )
 
 
