@@ -9,6 +9,7 @@ from ._conformal import conformal_intervals as conformal_intervals
 from ._conformal import conformal_quantile as conformal_quantile
 from ._conformal import empirical_coverage as empirical_coverage
 from ._conformal import interval_column_names as interval_column_names
+from ._conformal import interval_score as interval_score
 from ._metrics import directional_accuracy as directional_accuracy
 from ._metrics import mae as mae
 from ._metrics import mape as mape
@@ -49,6 +50,7 @@ __all__ = [
     "format_table",
     "hit_rate_above",
     "interval_column_names",
+    "interval_score",
     "mae",
     "mape",
     "mase",

@@ -39,6 +39,14 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return new
 
 
+def _bound(b: Vector, n: int, name: str) -> np.ndarray:
+    """Interval bound for plotting: infinite values (too few calibration points) are not drawn."""
+    arr = np.asarray(b, dtype=np.float64).reshape(-1)
+    if arr.size != n:
+        raise CpjaxInputError(f"{name} has {arr.size} values but y has {n}; fix: one per day")
+    return np.where(np.isfinite(arr), arr, np.nan)
+
+
 def save_figure(ax_or_fig: Axes | Figure, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Save the figure holding ``ax_or_fig`` as an image (format from the suffix, e.g. ``.png``).
 
@@ -96,8 +104,8 @@ def plot_forecast(
             lo, hi = bands[level]
             ax.fill_between(
                 x,
-                _aligned(lo, x.size, f"lower bound {level} of {model!r}"),
-                _aligned(hi, x.size, f"upper bound {level} of {model!r}"),
+                _bound(lo, x.size, f"lower bound {level} of {model!r}"),
+                _bound(hi, x.size, f"upper bound {level} of {model!r}"),
                 color=line.get_color(),
                 alpha=0.12 if float(level) >= 90 else 0.22,
                 linewidth=0,

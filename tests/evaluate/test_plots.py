@@ -108,3 +108,19 @@ def test_plot_metrics_by_cutoff(tmp_path):
     assert len(plot_metrics_by_cutoff(single).get_lines()) == 1
     with pytest.raises(CpjaxInputError, match="no column 'mae'"):
         plot_metrics_by_cutoff(long, "mae")
+
+
+def test_plot_forecast_with_infinite_bounds(tmp_path):
+    # 4 calibration residuals: the 95 % interval is infinite and is simply not drawn
+    iv = conformal_intervals([0.1, -0.2, 0.3, 0.4], [1.0, 2.0, 3.0], levels=(95, 50))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_forecast(
+            np.arange(3),
+            [1.0, 2.0, 3.0],
+            {"m": [1.0, 2.0, 3.0]},
+            intervals={"m": iv},
+            path=tmp_path / "inf.png",
+        )
+    lo, hi = ax.get_ylim()
+    assert np.isfinite(lo) and np.isfinite(hi) and len(ax.collections) == 2

@@ -11,6 +11,7 @@ import pytest
 from cpjax._errors import CpjaxInputError
 from cpjax.evaluate import (
     DEFAULT_METRICS,
+    METRICS,
     directional_accuracy,
     format_table,
     mase,
@@ -115,3 +116,24 @@ def test_format_table_exact():
         "| model | mse | r2_mean |\n|:---|---:|---:|\n| LSTM | 0.0150 ± 0.0012 | 0.7000 |\n"
     )
     assert not math.isnan(float(format_table(ms).splitlines()[2].split("|")[2]))
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_every_registered_metric_on_a_perfect_forecast(name):
+    """Conformance: each registered metric runs through metric_table and scores y itself ideally."""
+    t = metric_table(Y, {"perfect": Y}, last=LAST, y_train=TRAIN, metrics=[name], level=60.0)
+    value = t.loc["perfect", name]
+    ideal = {
+        "r2": 1.0,
+        "da": 1.0,
+        "hit_rate": 1.0,
+        "spike_precision": 1.0,
+        "spike_recall": 1.0,
+        "spike_f1": 1.0,
+    }.get(name, 0.0)
+    if name.startswith("spike") and spike_scores(Y, Y, LAST)["n_spikes"] == 0:
+        assert math.isnan(value)
+    elif name == "hit_rate" and not np.any(Y > 60.0):
+        assert math.isnan(value)
+    else:
+        assert value == pytest.approx(ideal, abs=1e-12)
