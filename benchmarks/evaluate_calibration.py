@@ -90,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer Monte-Carlo repeats")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--reps", type=int, default=None, help="override the number of repeats")
     args = ap.parse_args(argv)
     reps_dm, reps_cp = (400, 300) if args.quick else (4000, 2000)
+    if args.reps is not None:
+        reps_dm = reps_cp = args.reps
     dm = dm_size(reps_dm, args.seed)
     cp = conformal_coverage(reps_cp, args.seed + 1)
     meta = {

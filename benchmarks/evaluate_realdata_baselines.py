@@ -21,6 +21,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -93,7 +94,7 @@ def evaluate_series(data_dir: Path, name: str, plots: Path | None) -> dict:
         iv = conformal_intervals(cal, preds["persistence"], levels=(80, 95), method=method)
         cov[method] = {lv: empirical_coverage(y_test, lo, hi) for lv, (lo, hi) in iv.items()}
         if plots is not None and method == "absolute":
-            plot_forecast(
+            ax = plot_forecast(
                 s.index[n_train:],
                 y_test,
                 {"persistence": preds["persistence"]},
@@ -101,6 +102,7 @@ def evaluate_series(data_dir: Path, name: str, plots: Path | None) -> dict:
                 title=f"{name}: persistence, 80/95 %",
                 path=plots / f"{name}_persistence.png",
             )
+            plt.close(ax.figure)
     return {
         "series": name,
         "file": SERIES[name][0],
