@@ -27,17 +27,22 @@ __all__ = [
     "conformal_quantile",
     "empirical_coverage",
     "interval_column_names",
+    "interval_score",
 ]
 
 
 def _alpha(level: float) -> float:
     lv = float(level)
     if not 1.0 <= lv < 100.0:
-        hint = f" ({level} looks like a fraction: use {100 * lv:g} for {100 * lv:g} %)" if 0 < lv < 1 else ""
+        hint = (
+            f" ({level} looks like a fraction: use {100 * lv:g} for {100 * lv:g} %)"
+            if 0 < lv < 1
+            else ""
+        )
         raise CpjaxInputError(
             f"interval level {level} must be a percentage in [1, 100){hint}; fix: use e.g. 80 or 95"
         )
-    return 1.0 - lv / 100.0
+    return (100.0 - lv) / 100.0  # exact for integer levels: (100 - 80) / 100 == 0.2
 
 
 def _kth(sorted_scores: np.ndarray, k: int) -> float:
@@ -144,8 +149,7 @@ def add_interval_columns(
     return out
 
 
-def empirical_coverage(y: Vector, lo: Vector, hi: Vector) -> float:
-    """Share of days with ``lo <= y <= hi`` (infinite bounds allowed)."""
+def _bounds(y: Vector, lo: Vector, hi: Vector) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     yv = as_vector(y, "y")
     lo_a = np.asarray(lo, dtype=np.float64).reshape(-1)
     hi_a = np.asarray(hi, dtype=np.float64).reshape(-1)
@@ -156,5 +160,27 @@ def empirical_coverage(y: Vector, lo: Vector, hi: Vector) -> float:
         )
     if np.any(np.isnan(lo_a)) or np.any(np.isnan(hi_a)):
         raise CpjaxInputError("interval bounds contain NaN; fix: drop those days first")
+    return yv, lo_a, hi_a
+
+
+def empirical_coverage(y: Vector, lo: Vector, hi: Vector) -> float:
+    """Share of days with ``lo <= y <= hi`` (infinite bounds allowed)."""
+    yv, lo_a, hi_a = _bounds(y, lo, hi)
     return float(np.mean((lo_a <= yv) & (yv <= hi_a)))
 
+
+def interval_score(y: Vector, lo: Vector, hi: Vector, level: float) -> float:
+    """Mean interval (Winkler) score of Gneiting & Raftery (2007); lower is better.
+
+    ``(hi - lo) + (2/alpha) (lo - y) 1[y < lo] + (2/alpha) (y - hi) 1[y > hi]`` averaged over days,
+    ``alpha = 1 - level/100``: width plus a penalty for each miss.  Infinite for infinite bounds.
+
+    Example:
+        >>> interval_score([1.0, 5.0], [0.0, 0.0], [2.0, 2.0], level=80)  # (2 + (2 + 10*3)) / 2
+        17.0
+    """
+    alpha = _alpha(level)
+    yv, lo_a, hi_a = _bounds(y, lo, hi)
+    below = np.where(yv < lo_a, lo_a - yv, 0.0)
+    above = np.where(yv > hi_a, yv - hi_a, 0.0)
+    return float(np.mean((hi_a - lo_a) + (2.0 / alpha) * (below + above)))

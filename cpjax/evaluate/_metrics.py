@@ -109,9 +109,7 @@ def r2(y_true: Vector, y_pred: Vector) -> float:
     return float(1.0 - np.sum((yt - yp) ** 2) / ss_tot)
 
 
-def mape(
-    y_true: Vector, y_pred: Vector, *, zeros: Literal["skip", "eps"] = "skip"
-) -> float:
+def mape(y_true: Vector, y_pred: Vector, *, zeros: Literal["skip", "eps"] = "skip") -> float:
     """Mean absolute percentage error in percent: ``100 * mean(|y - yhat| / |y|)``.
 
     Arguments:
@@ -192,9 +190,7 @@ def mase(
     return mae(y_true, y_pred) / s
 
 
-def directional_accuracy(
-    y_true: Vector, y_pred: Vector, *, last: Vector | None = None
-) -> float:
+def directional_accuracy(y_true: Vector, y_pred: Vector, *, last: Vector | None = None) -> float:
     """Share of days where the forecast moves in the same direction as the actual value.
 
     A day counts as a hit when ``sign(yhat - last) == sign(y - last)``, where ``last`` is the last

@@ -39,6 +39,14 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     return new
 
 
+def _bound(b: Vector, n: int, name: str) -> np.ndarray:
+    """Interval bound for plotting: infinite values (too few calibration points) are not drawn."""
+    arr = np.asarray(b, dtype=np.float64).reshape(-1)
+    if arr.size != n:
+        raise CpjaxInputError(f"{name} has {arr.size} values but y has {n}; fix: one per day")
+    return np.where(np.isfinite(arr), arr, np.nan)
+
+
 def save_figure(ax_or_fig: Axes | Figure, path: str | os.PathLike, *, dpi: int = 120) -> Path:
     """Save the figure holding ``ax_or_fig`` as an image (format from the suffix, e.g. ``.png``).
 
@@ -88,15 +96,16 @@ def plot_forecast(
     ax = _axes(ax, (10.0, 4.0))
     ax.plot(x, yv, color="black", linewidth=1.4, label="actual")
     for model, p in preds.items():
-        (line,) = ax.plot(x, _aligned(p, x.size, f"forecasts of {model!r}"), linewidth=1.1,
-                          label=str(model))
+        (line,) = ax.plot(
+            x, _aligned(p, x.size, f"forecasts of {model!r}"), linewidth=1.1, label=str(model)
+        )
         bands = (intervals or {}).get(model, {})
         for level in sorted(bands, reverse=True):
             lo, hi = bands[level]
             ax.fill_between(
                 x,
-                _aligned(lo, x.size, f"lower bound {level} of {model!r}"),
-                _aligned(hi, x.size, f"upper bound {level} of {model!r}"),
+                _bound(lo, x.size, f"lower bound {level} of {model!r}"),
+                _bound(hi, x.size, f"upper bound {level} of {model!r}"),
                 color=line.get_color(),
                 alpha=0.12 if float(level) >= 90 else 0.22,
                 linewidth=0,
@@ -210,8 +219,13 @@ def plot_metrics_by_cutoff(
     groups = df.groupby(model_col, sort=False) if model_col in df.columns else [(metric, df)]
     for name, g in groups:
         g = g.sort_values("cutoff")
-        ax.plot(g["cutoff"].to_numpy(), g[metric].to_numpy(dtype=np.float64), marker="o",
-                linewidth=1.2, label=str(name))
+        ax.plot(
+            g["cutoff"].to_numpy(),
+            g[metric].to_numpy(dtype=np.float64),
+            marker="o",
+            linewidth=1.2,
+            label=str(name),
+        )
     ax.set_xlabel("cutoff")
     ax.set_ylabel(metric)
     ax.set_title(title if title is not None else f"{metric} by cutoff")

@@ -129,8 +129,7 @@ def metric_table(
     for model, p in items:
         yp = _aligned(p, yt.size, f"forecasts of {model!r}")
         row = {
-            n: (METRICS[n][0](yt, yp, ctx) if ok else float("nan"))
-            for n, ok in zip(names, usable)
+            n: (METRICS[n][0](yt, yp, ctx) if ok else float("nan")) for n, ok in zip(names, usable)
         }
         if minmax is not None:
             s_true, s_pred = (yt - lo) / (hi - lo), (yp - lo) / (hi - lo)
@@ -195,7 +194,8 @@ def format_table(
     cols: list[tuple[str, Callable[[Any], str], bool]] = []
     if index:
         name = df.index.name or ""
-        cols.append((str(name), lambda i: _cell(df.index[i], floatfmt, missing), False))
+        right = pd.api.types.is_numeric_dtype(df.index)
+        cols.append((str(name), lambda i: _cell(df.index[i], floatfmt, missing), right))
     done: set[str] = set()
     for c in df.columns:
         if c in done:

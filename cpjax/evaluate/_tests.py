@@ -110,7 +110,9 @@ def _loss_power(power: float | None, loss: str | None) -> float:
         return table[loss]
     p = 2.0 if power is None else float(power)
     if not p > 0:
-        raise CpjaxInputError(f"power={power} must be positive; fix: use 2 (squared) or 1 (absolute)")
+        raise CpjaxInputError(
+            f"power={power} must be positive; fix: use 2 (squared) or 1 (absolute)"
+        )
     return p
 
 

@@ -36,8 +36,9 @@ positive = st.floats(min_value=1.0, max_value=1e3, allow_nan=False, allow_infini
 
 def pair(elements, min_size=3, max_size=30):
     return st.integers(min_size, max_size).flatmap(
-        lambda n: st.tuples(arrays(np.float64, n, elements=elements),
-                            arrays(np.float64, n, elements=elements))
+        lambda n: st.tuples(
+            arrays(np.float64, n, elements=elements), arrays(np.float64, n, elements=elements)
+        )
     )
 
 
@@ -193,3 +194,12 @@ def test_directional_accuracy_bounds(yp, last_pool):
     da = directional_accuracy(y, p, last=last)
     assert 0.0 <= da <= 1.0
     assert directional_accuracy(y, y, last=last) == 1.0
+
+
+def test_accepts_jax_and_pandas_inputs():
+    jnp = pytest.importorskip("jax.numpy")
+    assert mse(jnp.arange(3.0), jnp.arange(3.0) + 1.0) == 1.0
+    # Series are used by position (their index is ignored)
+    import pandas as pd
+
+    assert mae(pd.Series([1.0, 2.0], index=[5, 6]), pd.Series([1.0, 3.0], index=[6, 5])) == 0.5

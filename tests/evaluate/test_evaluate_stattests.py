@@ -74,7 +74,9 @@ def test_dm_hand_h2():
     stat0, _ = diebold_mariano(e1, e2, h=2, power=1, hln=False)
     assert stat0 == pytest.approx(3.0, rel=1e-12)
     # one-sided: model 1 has the larger loss, so "greater" is half the two-sided p
-    assert diebold_mariano(e1, e2, h=2, power=1, alternative="greater").pvalue == pytest.approx(p / 2)
+    assert diebold_mariano(e1, e2, h=2, power=1, alternative="greater").pvalue == pytest.approx(
+        p / 2
+    )
     assert diebold_mariano(e1, e2, h=2, power=1, alternative="less").pvalue == pytest.approx(
         1 - p / 2
     )
@@ -95,9 +97,14 @@ def test_dm_nonpositive_long_run_variance_gives_nan():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(4, 60).flatmap(
-    lambda n: st.tuples(arrays(np.float64, n, elements=st.floats(-50, 50)),
-                        arrays(np.float64, n, elements=st.floats(-50, 50)))))
+@given(
+    st.integers(4, 60).flatmap(
+        lambda n: st.tuples(
+            arrays(np.float64, n, elements=st.floats(-50, 50)),
+            arrays(np.float64, n, elements=st.floats(-50, 50)),
+        )
+    )
+)
 def test_dm_h1_equals_one_sample_t(e):
     """For h = 1 the HLN-corrected DM statistic is the t statistic of mean(d) = 0."""
     e1, e2 = e
@@ -172,8 +179,6 @@ def test_comparison_tests():
     assert row["dm_stat"] == pytest.approx(stats.ttest_1samp(la - lb, 0.0).statistic)
     assert row["dm_stat"] < 0 and t.iloc[1]["dm_stat"] > 0
     t2 = comparison_tests(y, preds, "persistence", loss="mse")
-    assert t2.iloc[0]["dm_stat"] == pytest.approx(
-        stats.ttest_1samp(la**2 - lb**2, 0.0).statistic
-    )
+    assert t2.iloc[0]["dm_stat"] == pytest.approx(stats.ttest_1samp(la**2 - lb**2, 0.0).statistic)
     with pytest.raises(CpjaxInputError, match="did you mean 'persistence'"):
         comparison_tests(y, preds, "persistance")

@@ -11,6 +11,7 @@ import pytest
 from cpjax._errors import CpjaxInputError
 from cpjax.evaluate import (
     DEFAULT_METRICS,
+    METRICS,
     directional_accuracy,
     format_table,
     mase,
@@ -47,8 +48,7 @@ def test_metric_table_missing_inputs_and_minmax():
     with pytest.raises(CpjaxInputError, match="did you mean 'rmse'"):
         metric_table(Y, PREDS, metrics=["rmsee"])
     lo, hi = TRAIN.min(), TRAIN.max()
-    t = metric_table(Y, PREDS, minmax=(lo, hi), metrics=["mse", "mae", "r2", "mase"],
-                     y_train=TRAIN)
+    t = metric_table(Y, PREDS, minmax=(lo, hi), metrics=["mse", "mae", "r2", "mase"], y_train=TRAIN)
     assert list(t.columns) == ["mse", "mae", "r2", "mase", "mse_mm", "mae_mm", "r2_mm"]
     assert t.loc["noisy", "mse_mm"] == pytest.approx(t.loc["noisy", "mse"] / (hi - lo) ** 2)
     assert t.loc["noisy", "mae_mm"] == pytest.approx(t.loc["noisy", "mae"] / (hi - lo))
@@ -62,8 +62,13 @@ def test_metric_table_missing_inputs_and_minmax():
 def test_metric_table_spike_columns_and_dataframe_input():
     up = LAST * 1.06
     level = float(np.median(Y))
-    t = metric_table(Y, pd.DataFrame({"up": up}), last=LAST,
-                     metrics=["spike_recall", "spike_precision", "spike_f1", "hit_rate"], level=level)
+    t = metric_table(
+        Y,
+        pd.DataFrame({"up": up}),
+        last=LAST,
+        metrics=["spike_recall", "spike_precision", "spike_f1", "hit_rate"],
+        level=level,
+    )
     s = spike_scores(Y, up, LAST)
     assert t.loc["up", "spike_precision"] == pytest.approx(s["precision"], nan_ok=True)
     assert t.loc["up", "spike_recall"] == pytest.approx(s["recall"], nan_ok=True)
@@ -72,8 +77,10 @@ def test_metric_table_spike_columns_and_dataframe_input():
 
 
 def test_mean_std_table():
-    runs = [metric_table(Y, {"a": Y + s, "b": Y - 2 * s}, metrics=["mae", "mse"])
-            for s in (0.1, 0.2, 0.6)]
+    runs = [
+        metric_table(Y, {"a": Y + s, "b": Y - 2 * s}, metrics=["mae", "mse"])
+        for s in (0.1, 0.2, 0.6)
+    ]
     m = mean_std_table(runs)
     assert list(m.columns) == ["mae_mean", "mae_std", "mse_mean", "mse_std"]
     assert list(m.index) == ["a", "b"]
@@ -90,8 +97,10 @@ def test_mean_std_table():
 
 
 def test_format_table_exact():
-    df = pd.DataFrame({"mse": [0.015, float("nan")], "note": ["a|b", "c"], "n": [3, 4]},
-                      index=pd.Index(["LSTM", "ARIMA"], name="model"))
+    df = pd.DataFrame(
+        {"mse": [0.015, float("nan")], "note": ["a|b", "c"], "n": [3, 4]},
+        index=pd.Index(["LSTM", "ARIMA"], name="model"),
+    )
     assert format_table(df) == (
         "| model | mse | note | n |\n"
         "|:---|---:|:---|---:|\n"
@@ -99,9 +108,32 @@ def test_format_table_exact():
         "| ARIMA | nan | c | 4 |\n"
     )
     assert format_table(df, ".2e", index=False, missing="–").splitlines()[3] == "| – | c | 4 |"
-    ms = pd.DataFrame({"mse_mean": [0.015], "mse_std": [0.0012], "r2_mean": [0.7]},
-                      index=pd.Index(["LSTM"], name="model"))
+    ms = pd.DataFrame(
+        {"mse_mean": [0.015], "mse_std": [0.0012], "r2_mean": [0.7]},
+        index=pd.Index(["LSTM"], name="model"),
+    )
     assert format_table(ms, combine_mean_std=True) == (
         "| model | mse | r2_mean |\n|:---|---:|---:|\n| LSTM | 0.0150 ± 0.0012 | 0.7000 |\n"
     )
     assert not math.isnan(float(format_table(ms).splitlines()[2].split("|")[2]))
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_every_registered_metric_on_a_perfect_forecast(name):
+    """Conformance: each registered metric runs through metric_table and scores y itself ideally."""
+    t = metric_table(Y, {"perfect": Y}, last=LAST, y_train=TRAIN, metrics=[name], level=60.0)
+    value = t.loc["perfect", name]
+    ideal = {
+        "r2": 1.0,
+        "da": 1.0,
+        "hit_rate": 1.0,
+        "spike_precision": 1.0,
+        "spike_recall": 1.0,
+        "spike_f1": 1.0,
+    }.get(name, 0.0)
+    if name.startswith("spike") and spike_scores(Y, Y, LAST)["n_spikes"] == 0:
+        assert math.isnan(value)
+    elif name == "hit_rate" and not np.any(Y > 60.0):
+        assert math.isnan(value)
+    else:
+        assert value == pytest.approx(ideal, abs=1e-12)

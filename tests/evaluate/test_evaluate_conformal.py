@@ -14,6 +14,7 @@ from cpjax.evaluate import (
     conformal_intervals,
     conformal_quantile,
     empirical_coverage,
+    interval_score,
 )
 
 
@@ -71,8 +72,14 @@ def test_add_interval_columns_and_coverage():
     df = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=3), "y": [1.0, 2.0, 3.0]})
     iv = conformal_intervals([0.5, -1.0, 0.2, 0.8], [1.1, 2.2, 2.0], levels=(80, 97.5))
     out = add_interval_columns(df, "lstm", iv)
-    assert list(out.columns) == ["ds", "y", "lstm-lo-80", "lstm-hi-80", "lstm-lo-97.5",
-                                 "lstm-hi-97.5"]
+    assert list(out.columns) == [
+        "ds",
+        "y",
+        "lstm-lo-80",
+        "lstm-hi-80",
+        "lstm-lo-97.5",
+        "lstm-hi-97.5",
+    ]
     assert "lstm-lo-80" not in df.columns  # input left alone
     assert empirical_coverage([1.0, 2.0, 3.0], [0.0, 2.5, 2.0], [1.0, 3.0, math.inf]) == 2 / 3
     with pytest.raises(CpjaxInputError, match="2 values but the table has 3"):
@@ -83,3 +90,12 @@ def test_add_interval_columns_and_coverage():
         conformal_intervals([1.0], [1.0], levels=(100,))
     with pytest.raises(CpjaxInputError, match="one bound per day"):
         empirical_coverage([1.0, 2.0], [0.0], [3.0])
+
+
+def test_interval_score_by_hand():
+    # alpha = 0.2: day 1 inside (width 2); day 2 above by 3 -> 2 + (2/0.2)*3 = 32; day 3 below
+    # by 1 with width 4 -> 4 + 10 = 14
+    y = [1.0, 5.0, -1.0]
+    lo, hi = [0.0, 0.0, 0.0], [2.0, 2.0, 4.0]
+    assert interval_score(y, lo, hi, 80) == pytest.approx((2 + 32 + 14) / 3)
+    assert interval_score([1.0], [-math.inf], [math.inf], 95) == math.inf

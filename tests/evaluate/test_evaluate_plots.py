@@ -76,8 +76,13 @@ def test_plot_error_distribution(tmp_path):
     assert _is_png(tmp_path / "e.png")
     wide = pd.DataFrame({f"run {i}": RNG.normal(size=50) for i in range(3)})
     assert len(plot_error_distribution(wide).patches) == 3
-    long = pd.DataFrame({"model": ["a"] * 40 + ["b"] * 40, "run": ([1] * 20 + [2] * 20) * 2,
-                         "error": RNG.normal(size=80)})
+    long = pd.DataFrame(
+        {
+            "model": ["a"] * 40 + ["b"] * 40,
+            "run": ([1] * 20 + [2] * 20) * 2,
+            "error": RNG.normal(size=80),
+        }
+    )
     ax3 = plot_error_distribution(long)
     assert len(ax3.patches) == 4
     assert [t.get_text() for t in ax3.get_legend().get_texts()] == ["a 1", "a 2", "b 1", "b 2"]
@@ -87,8 +92,13 @@ def test_plot_error_distribution(tmp_path):
 
 def test_plot_metrics_by_cutoff(tmp_path):
     cut = pd.date_range("2024-01-01", periods=6, freq="MS")
-    long = pd.DataFrame({"cutoff": np.tile(cut, 2), "model": ["lstm"] * 6 + ["arima"] * 6,
-                         "rmse": RNG.uniform(1, 2, size=12)})
+    long = pd.DataFrame(
+        {
+            "cutoff": np.tile(cut, 2),
+            "model": ["lstm"] * 6 + ["arima"] * 6,
+            "rmse": RNG.uniform(1, 2, size=12),
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ax = plot_metrics_by_cutoff(long, "rmse", path=tmp_path / "m.png")
@@ -98,3 +108,19 @@ def test_plot_metrics_by_cutoff(tmp_path):
     assert len(plot_metrics_by_cutoff(single).get_lines()) == 1
     with pytest.raises(CpjaxInputError, match="no column 'mae'"):
         plot_metrics_by_cutoff(long, "mae")
+
+
+def test_plot_forecast_with_infinite_bounds(tmp_path):
+    # 4 calibration residuals: the 95 % interval is infinite and is simply not drawn
+    iv = conformal_intervals([0.1, -0.2, 0.3, 0.4], [1.0, 2.0, 3.0], levels=(95, 50))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_forecast(
+            np.arange(3),
+            [1.0, 2.0, 3.0],
+            {"m": [1.0, 2.0, 3.0]},
+            intervals={"m": iv},
+            path=tmp_path / "inf.png",
+        )
+    lo, hi = ax.get_ylim()
+    assert np.isfinite(lo) and np.isfinite(hi) and len(ax.collections) == 2
