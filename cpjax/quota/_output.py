@@ -42,24 +42,26 @@ def seasonal_naive(train: np.ndarray, horizon: int, season: int = 12) -> np.ndar
 
 
 def arima(train: np.ndarray, horizon: int, season: int = 12) -> np.ndarray:
-    """Seasonal ARIMA(1,0,1)(0,1,0)_season with a constant on log values.
+    """Seasonal ARIMA(1,0,1)(0,1,0)_season with a constant, on log values.
 
-    The year-on-year log change ``d_t = log y_t - log y_{t-season}`` is fitted as an ARMA(1,1)
-    with a constant (statsmodels SARIMAX, a small state space: ~0.2 s per series) and integrated
-    back.  The full "airline" SARIMA(1,1,1)(0,1,1) gave similar errors at ~30x the time on this
-    machine.  Falls back to seasonal naive if the fit fails.
+    The year-on-year log change ``d_t = log y_t - log y_{t-season}`` minus its mean is fitted as
+    an ARMA(1,1) by the Hannan-Rissanen regression estimator (statsmodels ``ARIMA``; ~0.02 s per
+    series, where state-space MLE took 0.5-4 s each on this shared 2-core machine and the
+    full "airline" SARIMA(1,1,1)(0,1,1) ~8 s with similar accuracy), forecast, and integrated
+    back.  Falls back to seasonal naive if the fit fails.
     """
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    from statsmodels.tsa.arima.model import ARIMA
 
     y = np.log(np.maximum(np.asarray(train, dtype=float), 1e-9))
     if len(y) < 2 * season + 4:
         return seasonal_naive(train, horizon, season)
     d = y[season:] - y[:-season]
+    mu = float(d.mean())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter on short/flat series
+        warnings.simplefilter("ignore")  # estimator chatter on short/flat series
         try:
-            res = SARIMAX(d, order=(1, 0, 1), trend="c").fit(disp=False)
-            dfc = np.asarray(res.forecast(horizon))
+            res = ARIMA(d - mu, order=(1, 0, 1), trend="n").fit(method="hannan_rissanen")
+            dfc = np.asarray(res.forecast(horizon)) + mu
         except (np.linalg.LinAlgError, ValueError):
             return seasonal_naive(train, horizon, season)
     if not np.all(np.isfinite(dfc)):
