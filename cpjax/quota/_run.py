@@ -174,9 +174,9 @@ def run_quota(cfg: QuotaConfig, out: str | os.PathLike) -> QuotaResult:
 
     with atomic_output_dir(out) as tmp:
         tmp = Path(tmp)
-        res.units.to_csv(tmp / "units.csv", index=False, float_format="%.6g")
-        res.by_category.to_csv(tmp / "summary_by_category.csv", index=False, float_format="%.6g")
-        res.by_province.to_csv(tmp / "summary_by_province.csv", index=False, float_format="%.6g")
+        res.units.to_csv(tmp / "units.csv", index=False, float_format="%.10g")
+        res.by_category.to_csv(tmp / "summary_by_category.csv", index=False, float_format="%.10g")
+        res.by_province.to_csv(tmp / "summary_by_province.csv", index=False, float_format="%.10g")
         res.inventory.counts.to_csv(tmp / "inventory_counts.csv")
         res.inventory.fill_report.to_csv(tmp / "assumptions.csv", index=False)
         plot_surplus(res.by_category, res.by_province, tmp / "surplus.png",
