@@ -22,6 +22,7 @@ from ._fill import load_fill_rules as load_fill_rules
 from ._generation import annual_table as annual_table
 from ._generation import monthly_from_ytd as monthly_from_ytd
 from ._generation import read_generation as read_generation
+from ._generation import read_heat as read_heat
 from ._generation import share_generation as share_generation
 from ._inventory import CATEGORIES as CATEGORIES
 from ._inventory import CATEGORY_LABELS as CATEGORY_LABELS

@@ -27,7 +27,7 @@ import pandas as pd
 from .._errors import CpjaxInputError, close_matches
 from ._inventory import PROVINCES
 
-__all__ = ["read_generation", "monthly_from_ytd", "annual_table", "share_generation"]
+__all__ = ["read_generation", "read_heat", "monthly_from_ytd", "annual_table", "share_generation"]
 
 _YTD_COLS = ("month", "province", "source", "generation_ytd_1e4kwh")
 _ANNUAL_COLS = ("province", "year", "generation_mwh")
@@ -188,3 +188,33 @@ def share_generation(units: pd.DataFrame, provincial_mwh: pd.Series,
             notes.append(f"{p}: units cannot absorb {left / 1e6:.2f} TWh at {max_load:.0%} load; dropped")
         gen[sel] = share
     return gen, notes
+
+
+def read_heat(path: str | os.PathLike) -> pd.DataFrame:
+    """Monthly heat supply history per unit: CSV ``unit_id, month (YYYY-MM), heat_gj``.
+
+    Returns a month (PeriodIndex) x unit_id table of GJ, the input of :func:`forecast_heat`.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise CpjaxInputError(f"heat file {p} does not exist; fix: check the path")
+    raw = pd.read_csv(p)
+    need = ("unit_id", "month", "heat_gj")
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        near = [n for m in missing for n in close_matches(m, [str(c) for c in raw.columns])]
+        raise CpjaxInputError(f"heat file {p.name} lacks column(s) {', '.join(map(repr, missing))}"
+                              + (f" (close: {', '.join(map(repr, near))})" if near else "")
+                              + f"; fix: give {', '.join(need)}")
+    vals = pd.to_numeric(raw["heat_gj"], errors="coerce")
+    bad = vals.isna() | (vals < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise CpjaxInputError(f"heat file {p.name}, row {i + 2}: heat_gj {raw['heat_gj'].iloc[i]!r} "
+                              "is not a number >= 0")
+    try:
+        month = pd.PeriodIndex(raw["month"].astype(str), freq="M")
+    except (ValueError, TypeError):
+        raise CpjaxInputError(f"heat file {p.name}: column month must be YYYY-MM") from None
+    table = pd.DataFrame({"unit_id": raw["unit_id"].astype(str), "month": month, "heat_gj": vals})
+    return table.pivot_table(index="month", columns="unit_id", values="heat_gj", aggfunc="sum")

@@ -24,9 +24,9 @@ from .._paths import shared_data_dir
 from ._accounting import AccountingConfig, account, rule_arrays, unit_arrays
 from ._build import Inventory, build_inventory, prepare_inventory
 from ._demo import demo_generation, demo_units
-from ._generation import annual_table, read_generation, share_generation
+from ._generation import annual_table, read_generation, read_heat, share_generation
 from ._inventory import CATEGORIES, EXCLUDED
-from ._output import project_generation
+from ._output import forecast_heat, project_generation
 from ._rules import RuleSet, load_rules
 
 __all__ = ["QuotaConfig", "QuotaResult", "compute_quota", "run_quota", "summarize"]
@@ -46,12 +46,15 @@ class QuotaConfig:
     is the compliance year whose output is projected (default: the last year of ``rules``).
     ``generation``: a YTD long table or an annual ``province, year, generation_mwh`` table
     (default: ``../shared/data/power/provincial_generation_monthly_ytd.csv`` when present).
+    ``heat``: monthly heat-supply history per unit (``unit_id, month, heat_gj``), projected to
+    ``year`` by ARIMA (seed 002) and used instead of the heat-ratio fill rule for those units.
     """
 
     demo: bool = False
     units: str | None = None
     gas_units: str | None = None
     generation: str | None = None
+    heat: str | None = None
     rules: str = "2023"
     compare_rules: tuple[str, ...] = ()
     year: int | None = None
@@ -135,6 +138,26 @@ def _generation(cfg: QuotaConfig, inv: Inventory, year: int) -> tuple[pd.Series,
                             f"(history to {monthly.index[-1]})"]
 
 
+def _heat(path: str, units: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]:
+    hist = read_heat(path)
+    unknown = sorted(set(hist.columns) - set(units["unit_id"]))
+    if unknown:
+        raise CpjaxInputError(f"heat file {Path(path).name}: unit_id {unknown[0]!r} is not an "
+                              "operating unit of the inventory; fix: use the unit ids of the unit file")
+    last = hist.index[-1]
+    if year <= last.year:
+        annual = hist.groupby(hist.index.year).sum(min_count=1).loc[year]
+        how = "observed"
+    else:
+        annual = forecast_heat(hist, [year]).loc[year]
+        how = f"ARIMA projection from {last}"
+    heat = units["heat_supply_gj"].copy() if "heat_supply_gj" in units else pd.Series(np.nan, index=units.index)
+    mapped = units["unit_id"].map(annual)
+    heat = heat.where(heat.notna(), mapped)
+    return units.assign(heat_supply_gj=heat), (f"heat supply {year} for {int(mapped.notna().sum())} "
+                                                f"units from {path} ({how})")
+
+
 def compute_quota(cfg: QuotaConfig) -> QuotaResult:
     """Run the study in memory (see :class:`QuotaConfig`); raises CpjaxInputError on bad input."""
     acfg = AccountingConfig(carbon=cfg.carbon, backend=cfg.backend)
@@ -146,7 +169,11 @@ def compute_quota(cfg: QuotaConfig) -> QuotaResult:
     inv = _inventory(cfg)
     prov_gen, notes = _generation(cfg, inv, year)
     gen, share_notes = share_generation(inv.units, prov_gen, acfg.hours_per_year)
-    res = account(unit_arrays(inv.units), gen, rule_arrays(rule_sets), acfg)
+    units_in = inv.units
+    if cfg.heat is not None:
+        units_in, heat_note = _heat(cfg.heat, units_in, year)
+        notes.append(heat_note)
+    res = account(unit_arrays(units_in), gen, rule_arrays(rule_sets), acfg)
     keep = ["unit_id", "plant", "province", "category", "category_reason", "fuel", "capacity_mw",
             "technology", "coal_type", "chp", "net_coal_rate_gce_per_kwh", "gas_heat_rate_gj_per_mwh",
             "aux_rate", "cooling", "heat_ratio", "load_weight"]

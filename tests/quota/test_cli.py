@@ -100,3 +100,23 @@ def test_annual_generation_file_works(cli_main, tmp_path):
     assert cli_main(["quota", "--units", str(u), "--generation", str(g), "--out", str(out)]) == 0
     units = pd.read_csv(out / "units.csv")
     assert units["generation_mwh"].sum() == pytest.approx(3e6)
+
+
+def test_heat_history_is_projected_by_arima(cli_main, tmp_path):
+    import numpy as np
+
+    months = pd.period_range("2018-01", "2021-12", freq="M").astype(str)
+    heat = pd.DataFrame({"unit_id": "DEMO0001", "month": months,
+                         "heat_gj": 1e5 * (1.5 + np.cos(np.arange(len(months)) * 2 * np.pi / 12))})
+    p = tmp_path / "heat.csv"
+    heat.to_csv(p, index=False)
+    out = tmp_path / "o"
+    assert cli_main(["quota", "--demo", "--heat", str(p), "--output-model", "seasonal_naive",
+                     "--out", str(out)]) == 0
+    u = pd.read_csv(out / "units.csv").set_index("unit_id")
+    assert u.loc["DEMO0001", "fuel"] == "coal"  # demo seed 0: a 330 MW CHP coal unit
+    assert u.loc["DEMO0001", "heat_supply_gj"] == pytest.approx(1.8e6, rel=0.05)  # 12 x 1.5e5
+    bad = tmp_path / "bad.csv"
+    heat.assign(unit_id="NOPE").to_csv(bad, index=False)
+    assert cli_main(["quota", "--demo", "--heat", str(bad), "--out", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
