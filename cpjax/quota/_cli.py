@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "generation_ytd_1e4kwh) or annual (province,year,generation_mwh)")
     p.add_argument("--heat", help="monthly heat supply per unit (unit_id,month,heat_gj), projected by ARIMA")
     p.add_argument("--fill-rules", help="TOML replacing cpjax/quota/fill_defaults.toml")
+    p.add_argument("--generation-share", type=float, default=1.0,
+                   help="fraction of provincial thermal output made by the listed units (default 1)")
     p.add_argument("--rules", default="2023", help="rules year or file (default 2023)")
     p.add_argument("--compare-rules", action="append", default=[],
                    help="another rules year or file on the same activity (repeatable)")
@@ -43,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.gas_units and args.demo:
         raise CpjaxInputError("--gas-units needs --units, not --demo; fix: drop one of them")
     cfg = QuotaConfig(demo=args.demo, units=args.units, gas_units=args.gas_units,
-                      generation=args.generation, heat=args.heat, fill_rules=args.fill_rules,
+                      generation=args.generation, heat=args.heat, generation_share=args.generation_share, fill_rules=args.fill_rules,
                       rules=args.rules,
                       compare_rules=tuple(args.compare_rules), year=args.year,
                       output_model=args.output_model, carbon=args.carbon, backend=args.backend,

@@ -46,6 +46,8 @@ class QuotaConfig:
     is the compliance year whose output is projected (default: the last year of ``rules``).
     ``generation``: a YTD long table or an annual ``province, year, generation_mwh`` table
     (default: ``../shared/data/power/provincial_generation_monthly_ytd.csv`` when present).
+    ``generation_share``: fraction of provincial thermal output produced by the inventory's units
+    (1.0 gives them all of it; lower it for biomass, waste-to-energy and units under 30 MW).
     ``heat``: monthly heat-supply history per unit (``unit_id, month, heat_gj``), projected to
     ``year`` by ARIMA (seed 002) and used instead of the heat-ratio fill rule for those units.
     """
@@ -55,6 +57,7 @@ class QuotaConfig:
     gas_units: str | None = None
     generation: str | None = None
     heat: str | None = None
+    generation_share: float = 1.0
     rules: str = "2023"
     compare_rules: tuple[str, ...] = ()
     year: int | None = None
@@ -167,7 +170,12 @@ def compute_quota(cfg: QuotaConfig) -> QuotaResult:
         raise CpjaxInputError(f"rule sets {names} repeat a name; fix: compare different rule sets")
     year = cfg.year if cfg.year is not None else max(rule_sets[0].years)
     inv = _inventory(cfg)
+    if not 0.0 < cfg.generation_share <= 1.0:
+        raise CpjaxInputError(f"generation_share {cfg.generation_share} must be in (0, 1]; fix: e.g. 0.95")
     prov_gen, notes = _generation(cfg, inv, year)
+    if cfg.generation_share != 1.0:
+        prov_gen = prov_gen * cfg.generation_share
+        notes.append(f"provincial generation scaled by generation_share = {cfg.generation_share}")
     gen, share_notes = share_generation(inv.units, prov_gen, acfg.hours_per_year)
     units_in = inv.units
     if cfg.heat is not None:
