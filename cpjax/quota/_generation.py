@@ -6,7 +6,7 @@ handling, applied per province and year and counted in the returned log:
 
 * **January/February.**  From 2013 January is mostly not reported (YTD 0) and February's YTD holds
   both months.  The combined value is split with the province's average January share of
-  January+February over the years where January was reported (2009-2012, 2015 in this file);
+  January+February over the years where January was reported (1997-2012 and 2015 in this file; mean 0.524);
   without such years by days (31/59).
 * **Other gaps.**  A YTD of 0 after February, or a YTD lower than the month before, is a reporting
   gap: the YTD is interpolated linearly between its neighbours in the same year (carried forward

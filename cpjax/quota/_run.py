@@ -186,6 +186,15 @@ def compute_quota(cfg: QuotaConfig) -> QuotaResult:
             "technology", "coal_type", "chp", "net_coal_rate_gce_per_kwh", "gas_heat_rate_gj_per_mwh",
             "aux_rate", "cooling", "heat_ratio", "load_weight"]
     base = inv.units[[c for c in keep if c in inv.units]].copy()
+    flags = [c for c in inv.units.columns if c.endswith("_assumed")]
+    applies = {"net_coal_rate_gce_per_kwh_assumed": "coal", "gas_heat_rate_gj_per_mwh_assumed": "gas"}
+    assumed = pd.Series("", index=inv.units.index)
+    for c in flags:
+        hit = inv.units[c].to_numpy(dtype=bool).copy()
+        if c in applies:
+            hit &= inv.units["fuel"].eq(applies[c]).to_numpy()
+        assumed = assumed.where(~hit, assumed + ";" + c.removesuffix("_assumed"))
+    base["assumed_fields"] = assumed.str.lstrip(";")
     base["generation_mwh"] = gen
     frames = []
     for i, rs in enumerate(rule_sets):
