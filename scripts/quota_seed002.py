@@ -10,7 +10,10 @@ Steps (all numbers written as Markdown + CSV under ``--out``, figures as PNG):
 3. surplus/deficit for compliance years 2023 and 2024, each under its own and the previous year's
    benchmark, by category and province, next to the seed's totals (``surplus.md``,
    ``fig4_2023.png``, ``fig5_2024.png``, ``summary_*.csv``);
-4. sensitivities that explain the gap to the seed (``sensitivity.md``).
+4. sensitivities that explain the gap to the seed (``sensitivity.md``);
+5. a back-test against the published period totals the seed quotes (MEE 2024 report: first period
+   2019-20 about +384 Mt, second period 2021-22 about +14 Mt) using observed NBS output for
+   2019-2021 and the projection for 2022 (``validation.md``).
 
 ``--demo`` runs the same steps on the synthetic demo data (a smoke test, numbers meaningless).
 
@@ -168,8 +171,29 @@ def main(argv=None) -> int:
     sens = pd.DataFrame(sens)
     sens.to_csv(out / "sensitivity.csv", index=False)
     (out / "sensitivity.md").write_text(_md(sens, ".1f") + "\n\nSeed: -108 Mt (2023 rules), -48 Mt (2022 rules).\n")
+    # 5: back-test on the first two compliance periods
+    val = []
+    for period, years, rules, published in (("2019-2020", (2019, 2020), "2019-2020", 384.0),
+                                            ("2021-2022", (2021, 2022), None, 14.0)):
+        for carbon in ("measured", "default"):
+            tot, em, gen_twh = 0.0, 0.0, 0.0
+            for y in years:
+                cfg = dataclasses.replace(base, rules=rules or str(y), compare_rules=(), year=y, carbon=carbon)
+                if args.demo:
+                    cfg = dataclasses.replace(cfg, output_model="seasonal_naive")
+                nat = compute_quota(cfg).by_category.set_index("category").loc["national"]
+                tot += nat["surplus_mt"]
+                em += nat["emissions_mt"]
+                gen_twh += nat["generation_twh"]
+            val.append({"period": period, "carbon": carbon, "generation_twh": gen_twh,
+                        "emissions_mt": em, "surplus_mt": tot, "published_mt": published})
+    val = pd.DataFrame(val)
+    val.to_csv(out / "validation.csv", index=False)
+    (out / "validation.md").write_text(
+        _md(val, ".1f") + "\n\nPublished: seed 002 section 1 citing the MEE national carbon market "
+        "report (2024); 2022 output is the ARIMA projection (data end 2021-12).\n")
     elapsed = time.perf_counter() - t_start
-    for f in ("inventory.md", "forecast_table.md", "surplus.md", "sensitivity.md"):
+    for f in ("inventory.md", "forecast_table.md", "surplus.md", "sensitivity.md", "validation.md"):
         print(f"## {f}\n{(out / f).read_text()}")
     print(f"done in {elapsed:.1f} s; outputs in {out}")
     return 0
