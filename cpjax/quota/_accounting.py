@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from jaxtyping import Float
 
 from .._errors import CpjaxInputError
 from ._inventory import CATEGORIES
@@ -39,6 +40,9 @@ __all__ = ["AccountingConfig", "UnitArrays", "RuleArrays", "unit_arrays", "rule_
 GJ_PER_TCE = 29.307
 CO2_PER_C = 44.0 / 12.0
 _EXCLUDED_CODE = len(CATEGORIES)  # index 4: no benchmark, masked out
+# shapes: S scenarios (rule set + activity), U units
+ScenarioUnitArray = Float[np.ndarray, "scenarios units"]
+GenerationArray = Float[np.ndarray, "scenarios units"] | Float[np.ndarray, " units"]
 RESULT_FIELDS = ("supply_mwh", "load_rate", "heat_supply_gj", "fuel_gj", "gas_1e4nm3",
                  "emissions_t", "allowances_t", "obligation_t", "surplus_raw_t", "surplus_t")
 
@@ -188,8 +192,8 @@ def _core(u: UnitArrays, gen: Any, r: RuleArrays, cfg: AccountingConfig, xp: Any
     }
 
 
-def account(units: UnitArrays, generation_mwh: Any, rules: RuleArrays,
-            config: AccountingConfig = AccountingConfig()) -> dict[str, np.ndarray]:
+def account(units: UnitArrays, generation_mwh: GenerationArray, rules: RuleArrays,
+            config: AccountingConfig = AccountingConfig()) -> dict[str, ScenarioUnitArray]:
     """Accounts of U units under S scenarios (rule set + activity) at once.
 
     Arguments:
