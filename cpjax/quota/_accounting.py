@@ -53,10 +53,14 @@ class AccountingConfig:
 
     ``carbon``: ``"measured"`` uses a unit's ``carbon_content_tc_per_gj`` or else the typical
     measured value; ``"default"`` uses the unit's value or else the rule set's conservative
-    default (0.03356 before 2022, 0.03085 from 2022).
+    default (0.03356 before 2022, 0.03085 from 2022).  ``default_carbon_share`` (with
+    ``"measured"``) is the expected share of coal without a measurement that reports the default:
+    those units get ``(1 - share) x measured + share x default`` (e.g. ~0.3 for 2019-20, when many
+    units used the default).
     """
 
     carbon: str = "measured"
+    default_carbon_share: float = 0.0
     coal_measured_carbon_tc_per_gj: float = 0.0275
     coal_oxidation: float = 0.99
     gas_carbon_tc_per_gj: float = 0.01532
@@ -68,6 +72,9 @@ class AccountingConfig:
     def __post_init__(self) -> None:
         if self.carbon not in ("measured", "default"):
             raise CpjaxInputError(f"carbon {self.carbon!r} unknown; fix: 'measured' or 'default'")
+        if not 0.0 <= self.default_carbon_share <= 1.0:
+            raise CpjaxInputError(f"default_carbon_share {self.default_carbon_share} outside [0, 1]; "
+                                  "fix: a fraction such as 0.3")
         if self.backend not in ("numpy", "jax"):
             raise CpjaxInputError(f"backend {self.backend!r} unknown; fix: 'numpy' or 'jax'")
 
@@ -166,9 +173,9 @@ def _core(u: UnitArrays, gen: Any, r: RuleArrays, cfg: AccountingConfig, xp: Any
     # when heat is given, the heat ratio used by F_heat follows from the fuel split
     h_eff = xp.where(given, fuel_heat / xp.maximum(fuel_power + fuel_heat, 1e-12), h)
     fuel = fuel_power + fuel_heat
-    coal_c = xp.where(~xp.isnan(u.carbon_tc_per_gj), xp.nan_to_num(u.carbon_tc_per_gj),
-                      cfg.coal_measured_carbon_tc_per_gj if cfg.carbon == "measured"
-                      else r.coal_default_carbon)
+    share = 1.0 if cfg.carbon == "default" else cfg.default_carbon_share
+    fallback = (1.0 - share) * cfg.coal_measured_carbon_tc_per_gj + share * r.coal_default_carbon
+    coal_c = xp.where(~xp.isnan(u.carbon_tc_per_gj), xp.nan_to_num(u.carbon_tc_per_gj), fallback)
     emis = xp.where(u.is_coal, fuel * coal_c * cfg.coal_oxidation * CO2_PER_C,
                     xp.where(u.is_gas, fuel * cfg.gas_carbon_tc_per_gj * cfg.gas_oxidation * CO2_PER_C, 0.0))
     conventional = u.category <= 1

@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output-model", default="arima", help="model projecting provincial output")
     p.add_argument("--carbon", choices=("measured", "default"), default="measured",
                    help="coal carbon content when a unit has none: typical measured or guideline default")
+    p.add_argument("--default-carbon-share", type=float, default=0.0,
+                   help="with --carbon measured: share of unmeasured coal reporting the default (0-1)")
     p.add_argument("--backend", choices=("numpy", "jax"), default="numpy")
     p.add_argument("--seed", type=int, default=0, help="seed of the demo data")
     p.add_argument("--progress", action="store_true", help="print the steps")
@@ -48,7 +50,8 @@ def _run(args: argparse.Namespace) -> int:
                       generation=args.generation, heat=args.heat, generation_share=args.generation_share, fill_rules=args.fill_rules,
                       rules=args.rules,
                       compare_rules=tuple(args.compare_rules), year=args.year,
-                      output_model=args.output_model, carbon=args.carbon, backend=args.backend,
+                      output_model=args.output_model, carbon=args.carbon,
+                      default_carbon_share=args.default_carbon_share, backend=args.backend,
                       seed=args.seed)
     res = run_quota(cfg, args.out)
     if args.progress:

@@ -63,6 +63,7 @@ class QuotaConfig:
     year: int | None = None
     output_model: str = "arima"
     carbon: str = "measured"
+    default_carbon_share: float = 0.0
     large_threshold_mw: float = 300.0
     fill_rules: str | None = None
     backend: str = "numpy"
@@ -163,7 +164,8 @@ def _heat(path: str, units: pd.DataFrame, year: int) -> tuple[pd.DataFrame, str]
 
 def compute_quota(cfg: QuotaConfig) -> QuotaResult:
     """Run the study in memory (see :class:`QuotaConfig`); raises CpjaxInputError on bad input."""
-    acfg = AccountingConfig(carbon=cfg.carbon, backend=cfg.backend)
+    acfg = AccountingConfig(carbon=cfg.carbon, default_carbon_share=cfg.default_carbon_share,
+                            backend=cfg.backend)
     if cfg.output_model not in OUTPUT_MODELS:
         raise CpjaxInputError(unknown_name_message("output model", cfg.output_model, OUTPUT_MODELS)
                               + " Fix: pick a listed model or register_output_model(...).")

@@ -189,3 +189,14 @@ def test_units_sum_to_categories_sum_to_nation(n, seed):
             assert math.isclose(part["surplus_mt"].sum(), nat["surplus_mt"].item(), rel_tol=1e-9, abs_tol=1e-9)
             assert math.isclose(nat["surplus_mt"].item(), unit_total, rel_tol=1e-9, abs_tol=1e-9)
             assert int(part["units"].sum()) == n
+
+
+def test_default_carbon_share_interpolates_between_measured_and_default():
+    sets = rule_arrays([load_rules("2022")])
+    e = {s: account(unit_arrays(HAND), GEN, sets, AccountingConfig(default_carbon_share=s))["emissions_t"][0, 0]
+         for s in (0.0, 0.3, 1.0)}
+    assert e[0.0] == pytest.approx(25_057_485.0 * 0.0275 * 0.99 * 44 / 12)
+    assert e[1.0] == pytest.approx(25_057_485.0 * 0.03085 * 0.99 * 44 / 12)
+    assert e[0.3] == pytest.approx(0.7 * e[0.0] + 0.3 * e[1.0])
+    with pytest.raises(Exception, match="default_carbon_share"):
+        AccountingConfig(default_carbon_share=1.5)

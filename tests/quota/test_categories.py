@@ -88,3 +88,22 @@ def test_missing_columns_suggest_close_matches(tmp_path):
     with pytest.raises(CpjaxInputError, match="provence") as err:
         read_units(p)
     assert "capacity_MW" in str(err.value)
+
+
+def test_fill_rule_file_validation(tmp_path):
+    from cpjax.quota import load_fill_rules
+    from cpjax.quota._fill import DEFAULT_FILL_RULES
+
+    text = DEFAULT_FILL_RULES.read_text()
+    p = tmp_path / "f.toml"
+    p.write_text(text.replace("when = { min_mw = 1000 }", "when = { size_mw = 1000 }", 1))
+    with pytest.raises(CpjaxInputError, match="bad `when`"):
+        load_fill_rules(p)
+    p.write_text(text.replace("heat_efficiency = 0.86", "heat_efficiency = 1.6"))
+    with pytest.raises(CpjaxInputError, match="heat_efficiency"):
+        load_fill_rules(p)
+    # the catch-all of load_weight removed -> rejected
+    head, _, _ = text.rpartition("[[load_weight]]")
+    p.write_text(head)
+    with pytest.raises(CpjaxInputError, match="catch-all"):
+        load_fill_rules(p)

@@ -120,3 +120,14 @@ def test_heat_history_is_projected_by_arima(cli_main, tmp_path):
     heat.assign(unit_id="NOPE").to_csv(bad, index=False)
     assert cli_main(["quota", "--demo", "--heat", str(bad), "--out", str(tmp_path / "x")]) == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_jax_backend_cli_matches_numpy(cli_main, tmp_path):
+    outs = {}
+    for backend in ("numpy", "jax"):
+        o = tmp_path / backend
+        assert cli_main(["quota", "--demo", "--output-model", "seasonal_naive", "--backend", backend,
+                         "--out", str(o)]) == 0
+        outs[backend] = pd.read_csv(o / "summary_by_category.csv")
+    a, b = outs["numpy"], outs["jax"]
+    assert ((b["surplus_mt"] - a["surplus_mt"]).abs() <= 1e-4 * a["emissions_mt"].abs().max()).all()
