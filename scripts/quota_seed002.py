@@ -175,17 +175,18 @@ def main(argv=None) -> int:
     val = []
     for period, years, rules, published in (("2019-2020", (2019, 2020), "2019-2020", 384.0),
                                             ("2021-2022", (2021, 2022), None, 14.0)):
-        for carbon in ("measured", "default"):
+        for carbon, share in (("measured", 0.0), ("measured", 0.3), ("default", 1.0)):
             tot, em, gen_twh = 0.0, 0.0, 0.0
             for y in years:
-                cfg = dataclasses.replace(base, rules=rules or str(y), compare_rules=(), year=y, carbon=carbon)
+                cfg = dataclasses.replace(base, rules=rules or str(y), compare_rules=(), year=y,
+                                          carbon=carbon, default_carbon_share=0.0 if carbon == "default" else share)
                 if args.demo:
                     cfg = dataclasses.replace(cfg, output_model="seasonal_naive")
                 nat = compute_quota(cfg).by_category.set_index("category").loc["national"]
                 tot += nat["surplus_mt"]
                 em += nat["emissions_mt"]
                 gen_twh += nat["generation_twh"]
-            val.append({"period": period, "carbon": carbon, "generation_twh": gen_twh,
+            val.append({"period": period, "carbon": carbon, "default_share": share, "generation_twh": gen_twh,
                         "emissions_mt": em, "surplus_mt": tot, "published_mt": published})
     val = pd.DataFrame(val)
     val.to_csv(out / "validation.csv", index=False)
