@@ -200,3 +200,27 @@ def test_default_carbon_share_interpolates_between_measured_and_default():
     assert e[0.3] == pytest.approx(0.7 * e[0.0] + 0.3 * e[1.0])
     with pytest.raises(Exception, match="default_carbon_share"):
         AccountingConfig(default_carbon_share=1.5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0))
+def test_load_factor_at_least_one_and_non_increasing(a, b):
+    lo, hi = min(a, b), max(a, b)
+    f_lo, f_hi = float(load_factor(np.float64(lo))), float(load_factor(np.float64(hi)))
+    assert f_hi >= 1.0 and f_lo >= 1.0
+    assert f_hi <= f_lo + 1e-3  # the published piecewise constants jump by < 1e-3 at 75% and 80%
+
+
+@settings(max_examples=15, deadline=None)
+@given(scale=st.floats(1.0, 1.3), seed=st.integers(0, 1000))
+def test_looser_benchmarks_never_lower_a_raw_surplus(scale, seed):
+    units, gen = _random_units(20, seed)
+    base = rule_arrays([load_rules("2023")])
+    loose = base._replace(bench_power=base.bench_power * scale, bench_heat_coal=base.bench_heat_coal * scale,
+                          bench_heat_gas=base.bench_heat_gas * scale)
+    ra, rb = account(unit_arrays(units), gen, base), account(unit_arrays(units), gen, loose)
+    assert np.all(rb["surplus_raw_t"] >= ra["surplus_raw_t"] - 1e-6)
+    # with the 20% cap a capped unit owes 1.2 x allocation, so its (negative) surplus -0.2 x
+    # allocation grows with the allocation: monotone only where the cap does not bind in either
+    free = (ra["obligation_t"] == ra["emissions_t"]) & (rb["obligation_t"] == rb["emissions_t"])
+    assert np.all(rb["surplus_t"][free] >= ra["surplus_t"][free] - 1e-6)
