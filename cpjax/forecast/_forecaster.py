@@ -243,8 +243,7 @@ class Forecaster:
         else:
             scaled = self.estimator_.predict(x, np.array([T - 1]), p.series)[None]
         last = p.dates[-1]
-        freq = pd.infer_freq(p.dates[-30:]) or "B"
-        future = pd.date_range(last, periods=H + 1, freq=freq)[1:]
+        future = _future_dates(p.dates, H)
         per_seed = [self.scaler_.inverse_transform(s.reshape(-1), self.target_) for s in scaled]
         return pd.DataFrame({"unique_id": self.target_, "ds": future, "cutoff": last,
                              "h": np.arange(1, H + 1), self.name: np.mean(per_seed, axis=0)})
@@ -324,6 +323,20 @@ def _default_target(df: pd.DataFrame, target: str | None, source: str) -> str:
     cols = ", ".join(c for c in df.columns if c != "ds")
     raise CpjaxInputError(f"no target given and {source} has no 'y' or 'close' column; "
                           f"fix: pass target= one of {cols}")
+
+
+def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:
+    """The ``n`` dates after ``dates[-1]``: business days for daily trading data, month starts or
+    ends for monthly data, otherwise steps of the median spacing."""
+    step = pd.Series(dates[-60:]).diff().median()
+    last = dates[-1]
+    if step <= pd.Timedelta(days=3) and (dates[-60:].day_of_week < 5).all():
+        freq = "B"
+    elif pd.Timedelta(days=27) <= step <= pd.Timedelta(days=32):
+        freq = "MS" if (dates[-12:].day == 1).all() else "ME"
+    else:
+        return pd.DatetimeIndex([last + step * k for k in range(1, n + 1)])
+    return pd.date_range(last, periods=n + 1, freq=freq)[1:]
 
 
 def _dates_at(dates: pd.DatetimeIndex, rows: np.ndarray) -> np.ndarray:

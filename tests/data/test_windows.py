@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from cpjax._errors import CpjaxInputError
 from cpjax.data import date_split, make_windows, ratio_split, rolling_origins, window_indices

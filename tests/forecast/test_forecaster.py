@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,8 +67,10 @@ def test_save_load_new_process_identical(df, tmp_path):
         p = Forecaster.load({str(tmp_path / 'm')!r}).predict({str(tmp_path / 'd.csv')!r})
         json.dump(p["lstm"].tolist(), sys.stdout)
     """)
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=str(tmp_path))
+                         check=True, cwd=str(tmp_path), env=env)
     np.testing.assert_array_equal(np.array(json.loads(out.stdout)), here)
     meta = json.loads((tmp_path / "m" / "forecaster.json").read_text())
     assert meta["format"] == "cpjax.Forecaster" and not list((tmp_path / "m").glob("*.pkl"))

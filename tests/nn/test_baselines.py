@@ -8,8 +8,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from cpjax.nn import (ARIMAConfig, ARIMAModel, Drift, DriftConfig, LSTMConfig, LSTMForecaster,
-                      Persistence, PersistenceConfig, SVRConfig, SVRModel)
+from cpjax.nn import (
+    ARIMAConfig,
+    ARIMAModel,
+    Drift,
+    DriftConfig,
+    LSTMConfig,
+    LSTMForecaster,
+    Persistence,
+    PersistenceConfig,
+    SVRConfig,
+    SVRModel,
+)
 
 
 def _ar1(n=150, phi=0.7, seed=1):
