@@ -19,12 +19,15 @@ __all__ = ["SVRConfig", "SVRModel"]
 
 @dataclasses.dataclass(frozen=True)
 class SVRConfig:
-    """Attributes: C, epsilon and gamma of sklearn.svm.SVR (RBF kernel); one SVR per horizon step."""
+    """Attributes: C, epsilon and gamma of sklearn.svm.SVR (RBF kernel); one SVR per horizon step.
+    ``residual``: fit the change from the last observed target (``X[:, -1, target_index]``) and
+    add it back, so forecasts can leave the range of the training levels."""
 
     C: float = 1.0
     epsilon: float = 0.01
     gamma: str | float = "scale"
     target_index: int = 0
+    residual: bool = False
 
 
 class SVRModel:
@@ -36,7 +39,7 @@ class SVRModel:
         from sklearn.svm import SVR
 
         flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64) - self._base(X)
         self.parts = []
         for h in range(self.horizon):
             svr = SVR(kernel="rbf", C=self.config.C, epsilon=self.config.epsilon,
@@ -54,7 +57,12 @@ class SVRModel:
         for part in self.parts:
             d2 = ((flat[:, None, :] - part["sv"][None, :, :]) ** 2).sum(-1)
             cols.append(np.exp(-float(part["gamma"]) * d2) @ part["coef"] + float(part["b"]))
-        return np.stack(cols, axis=1)
+        return np.stack(cols, axis=1) + self._base(X)
+
+    def _base(self, X) -> np.ndarray:
+        if not self.config.residual:
+            return np.zeros((len(X), 1))
+        return np.asarray(X, dtype=np.float64)[:, -1, self.config.target_index][:, None]
 
     def state_dict(self) -> dict[str, Any]:
         return {"parts": [{k: np.asarray(v).tolist() for k, v in p.items()} for p in self.parts]}
