@@ -1,5 +1,6 @@
 """cpjax.optim: Sophia (Hutchinson / Gauss–Newton–Bartlett) and an optimizer registry."""
 
+from ._compat import standard_promotion as standard_promotion
 from ._estimators import GNB_LOSSES as GNB_LOSSES
 from ._estimators import GNBLoss as GNBLoss
 from ._estimators import gnb_diag as gnb_diag

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import optax
 
 from .._errors import CpjaxInputError, unknown_name_message
+from ._compat import standard_promotion
 from ._sophia import REQUIRED_EXTRA_ARG, sophia
 from ._validate import check_int, check_range
 
@@ -121,16 +122,17 @@ def _no_decay(config: OptimizerConfig) -> None:
 
 def _sgd(config, lr):
     _no_decay(config)
-    return optax.sgd(lr, momentum=config.momentum)
+    return standard_promotion(optax.sgd(lr, momentum=config.momentum))
 
 
 def _adam(config, lr):
     _no_decay(config)
-    return optax.adam(lr, **_given(config, "b1", "b2", "eps"))
+    return standard_promotion(optax.adam(lr, **_given(config, "b1", "b2", "eps")))
 
 
 def _adamw(config, lr):
-    return optax.adamw(lr, **_given(config, "b1", "b2", "eps", "weight_decay"))
+    return standard_promotion(
+        optax.adamw(lr, **_given(config, "b1", "b2", "eps", "weight_decay")))
 
 
 def _rmsprop(config, lr):
@@ -138,7 +140,7 @@ def _rmsprop(config, lr):
     kw = _given(config, "eps", "momentum")
     if config.b2 is not None:
         kw["decay"] = config.b2
-    return optax.rmsprop(lr, **kw)
+    return standard_promotion(optax.rmsprop(lr, **kw))
 
 
 def _sophia(config, lr):

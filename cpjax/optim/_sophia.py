@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import optax
 
 from .._errors import CpjaxInputError
+from ._compat import standard_promotion
 from ._estimators import PROBES, GNBLoss, gnb_diag, hutchinson_diag, resolve_gnb_loss
 from ._validate import check_choice, check_int, check_range
 
@@ -283,6 +284,9 @@ def sophia(
             clip_threshold=clip_threshold, refresh=refresh, bias_correction=bias_correction,
             seed=seed, axis_name=axis_name,
         ),
-        optax.add_decayed_weights(weight_decay, mask=weight_decay_mask),
-        optax.scale_by_learning_rate(learning_rate),
+        # optax's schedules are not strict-promotion clean (int count * float): wrap that part.
+        standard_promotion(optax.chain(
+            optax.add_decayed_weights(weight_decay, mask=weight_decay_mask),
+            optax.scale_by_learning_rate(learning_rate),
+        )),
     )
