@@ -48,8 +48,7 @@ LEVANTER_A = 2.0 + np.random.default_rng(0).uniform(-0.3, 0.3, size=8)  # A = 2I
 SPREAD_A = np.array([0.01, 0.1, 1.0, 10.0, 100.0])
 
 
-@pytest.mark.parametrize("a", [LEVANTER_A, SPREAD_A], ids=["2I+-0.3", "spread"])
-@pytest.mark.parametrize("k", [1, 10])
+@pytest.mark.parametrize("a,k", [(LEVANTER_A, 10), (SPREAD_A, 1)], ids=["2I+-0.3,k=10", "spread,k=1"])
 def test_h_tracks_diag_A_exactly_with_rademacher(a, k):
     # u ⊙ A u = diag(A) exactly for diagonal A and u in {-1, 1}: after r refreshes h = (1-b2^r) a.
     loss, _ = _quadratic(a)
@@ -161,7 +160,7 @@ def _refresh_steps(k, steps, *, vmapped=False):
     return sorted(set(seen)), len(seen)
 
 
-@pytest.mark.parametrize("k", [1, 4, 10])
+@pytest.mark.parametrize("k", [1, 4])  # k = 10: the vmap test below
 def test_refresh_runs_exactly_on_steps_1_k1_2k1(k):
     steps_seen, _ = _refresh_steps(k, 25)
     assert steps_seen == list(range(1, 26, k))
