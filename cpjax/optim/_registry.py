@@ -227,6 +227,7 @@ def extra_update_args(
     loss_fn: Callable[[Any], Any] | None = None,
     output_fn: Callable[[Any], Any] | None = None,
     num_terms: int | None = None,
+    probe_key: Any = None,
 ) -> dict[str, Any]:
     """The keywords to pass to ``tx.update`` for this config, checked for presence.
 
@@ -236,6 +237,8 @@ def extra_update_args(
         output_fn: ``params -> model outputs`` on the current batch (Sophia-G); the loss must be
             the mean of ``config.sophia.gnb_loss`` over the outputs.
         num_terms: optional N for Sophia-G (default: from the output shape).
+        probe_key: optional PRNG key for this step's probes (e.g. the engine's per-seed step key);
+            default: the key carried in Sophia's state.
 
     Returns:
         A dict to splat into ``tx.update(grads, state, params, **extra)``.
@@ -250,4 +253,6 @@ def extra_update_args(
         out[name] = given[name]
     if num_terms is not None and "output_fn" in out:
         out["num_terms"] = num_terms
+    if probe_key is not None and out:
+        out["probe_key"] = probe_key
     return out

@@ -104,8 +104,9 @@ def scale_by_sophia(
 
     Returns:
         An ``optax.GradientTransformationExtraArgs``; its ``update(grads, state, params, *,
-        loss_fn=None, output_fn=None, num_terms=None)`` needs ``loss_fn`` (Hutchinson) or
-        ``output_fn`` (GNB).
+        loss_fn=None, output_fn=None, num_terms=None, probe_key=None)`` needs ``loss_fn``
+        (Hutchinson) or ``output_fn`` (GNB); ``probe_key`` (optional) replaces the state's key for
+        this step's probe draw.
     """
     check_range("b1", b1, 0.0, 1.0, hi_open=True)
     check_range("b2", b2, 0.0, 1.0, hi_open=True)
@@ -167,8 +168,12 @@ def scale_by_sophia(
         else:
             mu_hat = mu
 
+        probe_key = extra.get("probe_key")
+
         def do_refresh(h, key, stats):
             key, sub = jax.random.split(key)
+            if probe_key is not None:  # caller-supplied per-step (e.g. per-seed) randomness
+                sub = _as_key(probe_key)
             if axis_name is not None:  # independent probes per device, averaged estimate
                 sub = jax.random.fold_in(sub, jax.lax.axis_index(axis_name))
             h_hat = estimate(sub, params, extra)
