@@ -74,6 +74,19 @@ class OptimizerConfig:
     clip_grad_norm: float | None = None  # clip gradients to this global L2 norm first
     sophia: SophiaConfig = field(default_factory=SophiaConfig)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OptimizerConfig:
+        """Rebuild a config from its JSON form (``cpjax._io.to_jsonable(config)``)."""
+        data = dict(data)
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - fields)
+        if unknown:
+            raise CpjaxInputError(unknown_name_message(
+                "optimizer config field", unknown[0], fields, where="OptimizerConfig"))
+        if isinstance(data.get("sophia"), dict):
+            data["sophia"] = SophiaConfig(**data["sophia"])
+        return cls(**data)
+
 
 class OptimizerSpec(NamedTuple):
     """A registry entry: ``factory(config, learning_rate) -> tx`` and its update keywords."""

@@ -8,9 +8,10 @@ Per step t (``k = update_interval``)::
     if t mod k == 1:  h = b2 h + (1 - b2) ĥ(θ_t)          ("after": official code, optax.contrib)
 
 The estimate ĥ is computed inside ``lax.cond`` on the step counter, so on the other k - 1 steps
-no Hessian work is done at all.  The counter is not per seed: under ``vmap`` over seeds the
-predicate stays unbatched (create the state inside the vmapped function, or leave ``count``
-unbatched) and ``cond`` keeps skipping.  Weight decay and the learning rate are added by the
+no Hessian work is done at all.  Under ``vmap`` over seeds the counter may be batched (e.g. from
+``jax.vmap(tx.init)``); a custom batching rule then reduces the predicate with ``any`` so that the
+``cond`` stays a real branch instead of becoming a select that runs the estimator every step.
+Weight decay and the learning rate are added by the
 :func:`sophia` alias (``θ ← θ - lr (u + wd θ)``).
 """
 
@@ -63,6 +64,19 @@ def _as_key(seed) -> jax.Array:
     if jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
         return jax.random.key_data(seed)
     return jax.random.PRNGKey(seed)
+
+
+@jax.custom_batching.custom_vmap
+def _any_due(pred: jax.Array) -> jax.Array:
+    """Identity on an unbatched predicate; under vmap, ``any`` over the batch, unbatched."""
+    return pred
+
+
+@_any_due.def_vmap
+def _any_due_vmap(axis_size, in_batched, pred):
+    del axis_size
+    (batched,) = in_batched
+    return (jnp.any(pred) if batched else pred), False
 
 
 def _zero_stats() -> SophiaStats:
@@ -189,11 +203,18 @@ def scale_by_sophia(
             )
             return h, key, stats
 
-        # The counter is a plain scalar carried in the state: unbatched under vmap over seeds,
-        # so lax.cond really skips the estimator on k - 1 of every k steps.
+        # Under vmap over seeds a batched predicate would turn lax.cond into a select that runs
+        # the estimator on every step.  _any_due keeps the predicate unbatched (true when any
+        # seed is due: in lock-step training exactly the refresh steps); the per-seed select
+        # below then keeps a fresh estimate only where that seed was due.
         is_refresh = (state.count % update_interval) == 0
-        h_new, key, stats = jax.lax.cond(
-            is_refresh, do_refresh, lambda h, k, s: (h, k, s), state.h, state.key, state.stats
+        h_ref, key_ref, stats_ref = jax.lax.cond(
+            _any_due(is_refresh), do_refresh, lambda h, k, s: (h, k, s),
+            state.h, state.key, state.stats,
+        )
+        h_new, key, stats = jax.tree.map(
+            lambda a, b: jnp.where(is_refresh, a, b), (h_ref, key_ref, stats_ref),
+            (state.h, state.key, state.stats),
         )
         h_used = h_new if refresh == "before" else state.h
 

@@ -128,7 +128,8 @@ def test_defaults_differ_from_optax_contrib_on_purpose():
     assert not np.allclose(np.asarray(p_before), np.asarray(p_after))
 
 
-def _refresh_steps(k, steps, *, vmapped=False):
+def _refresh_steps(k, steps, *, vmapped=None):
+    """Steps (1-based) on which the estimator called loss_fn, recorded by a host callback."""
     seen: list[int] = []
     loss0, _ = _quadratic([1.0, 2.0])
 
@@ -148,28 +149,50 @@ def _refresh_steps(k, steps, *, vmapped=False):
     tx = sophia(1e-2, update_interval=k)
     ts = jnp.arange(1, steps + 1)
 
-    def run(p0):
-        return jax.lax.scan(step, (p0, tx.init(p0)), ts)[0]
+    def run(p0, s0):
+        return jax.lax.scan(step, (p0, s0), ts)[0]
 
-    if vmapped:  # vmap over 3 seeds (different initial params); the counter stays unbatched
-        p0 = jnp.stack([jnp.ones(2), 2 * jnp.ones(2), -jnp.ones(2)]).astype(jnp.float32)
-        jax.block_until_ready(jax.jit(jax.vmap(run))(p0))
+    p0 = jnp.stack([jnp.ones(2), 2 * jnp.ones(2), -jnp.ones(2)]).astype(jnp.float32)
+    if vmapped == "init_inside":  # state built inside the vmapped function: count unbatched
+        jax.block_until_ready(jax.jit(jax.vmap(lambda p: run(p, tx.init(p))))(p0))
+    elif vmapped == "batched_init":  # jax.vmap(tx.init): count batched, as in cpjax.train
+        jax.block_until_ready(jax.jit(jax.vmap(run))(p0, jax.vmap(tx.init)(p0)))
     else:
-        jax.block_until_ready(jax.jit(run)(jnp.ones(2, jnp.float32)))
+        jax.block_until_ready(jax.jit(run)(p0[0], tx.init(p0[0])))
     jax.effects_barrier()
     return sorted(set(seen)), len(seen)
 
 
-@pytest.mark.parametrize("k", [1, 4])  # k = 10: the vmap test below
+@pytest.mark.parametrize("k", [1, 4])  # k = 10: the vmap tests below
 def test_refresh_runs_exactly_on_steps_1_k1_2k1(k):
     steps_seen, _ = _refresh_steps(k, 25)
     assert steps_seen == list(range(1, 26, k))
 
 
-def test_refresh_skipped_under_vmap_over_seeds():
+@pytest.mark.parametrize("mode", ["init_inside", "batched_init"])
+def test_refresh_skipped_under_vmap_over_seeds(mode):
     # A batched predicate would turn lax.cond into select and call the estimator every step.
-    steps_seen, _ = _refresh_steps(10, 25, vmapped=True)
+    steps_seen, _ = _refresh_steps(10, 25, vmapped=mode)
     assert steps_seen == [1, 11, 21]
+
+
+def test_vmapped_seeds_out_of_step_refresh_only_when_due():
+    # Seeds whose counters differ (e.g. one frozen by early stopping): each keeps its own schedule.
+    a = jnp.array([1.0, 3.0], jnp.float32)
+    loss, _ = _quadratic(a)
+    tx = sophia(1e-2, b2=0.5, update_interval=4)
+    p = jnp.ones(2, jnp.float32)
+
+    def one(s):
+        return tx.update(jax.grad(loss)(p), s, p, loss_fn=loss)[1][0]
+
+    s0 = tx.init(p)
+    sophia_states = jax.tree.map(lambda x: jnp.stack([x, x]), s0[0])
+    sophia_states = sophia_states._replace(count=jnp.array([0, 2], jnp.int32))  # due / not due
+    out = jax.jit(jax.vmap(lambda st: one((st,) + tuple(s0[1:]))))(sophia_states)
+    np.testing.assert_allclose(np.asarray(out.h[0]), 0.5 * np.asarray(a), rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(out.h[1]), 0.0)
+    np.testing.assert_array_equal(np.asarray(out.stats.num_refreshes), [1, 0])
 
 
 def test_weight_decay_mask_and_decoupled_decay():
