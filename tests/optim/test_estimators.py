@@ -120,6 +120,7 @@ def test_gnb_half_mse_and_num_terms_scaling():
         np.testing.assert_allclose(np.asarray(b), 0.5 * np.asarray(a), rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.slow
 def test_several_probes_average_single_draws():
     params, out = _mlp(1)
 

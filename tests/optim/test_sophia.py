@@ -61,7 +61,8 @@ def test_h_tracks_diag_A_exactly_with_rademacher(a, k):
     assert int(state[0].stats.num_refreshes) == refreshes
 
 
-@pytest.mark.parametrize("estimator,probe", [("hutchinson", "gaussian"), ("gnb", "rademacher")])
+@pytest.mark.parametrize("estimator,probe", [
+    pytest.param("hutchinson", "gaussian", marks=pytest.mark.slow), ("gnb", "rademacher")])
 def test_h_converges_to_diag_A_statistically(estimator, probe):
     # Gaussian probes and GNB label draws are exact only in expectation: time-average of h over
     # 200 refreshes of 64 draws each -> relative sd about sqrt(2 / 12800) = 1.3%; tolerance 8%.
