@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import optax
 
 from .._errors import CpjaxInputError, unknown_name_message
+from ._compat import standard_promotion
 from ._sophia import REQUIRED_EXTRA_ARG, sophia
 from ._validate import check_int, check_range
 
@@ -73,6 +74,19 @@ class OptimizerConfig:
     clip_grad_norm: float | None = None  # clip gradients to this global L2 norm first
     sophia: SophiaConfig = field(default_factory=SophiaConfig)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OptimizerConfig:
+        """Rebuild a config from its JSON form (``cpjax._io.to_jsonable(config)``)."""
+        data = dict(data)
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - fields)
+        if unknown:
+            raise CpjaxInputError(unknown_name_message(
+                "optimizer config field", unknown[0], fields, where="OptimizerConfig"))
+        if isinstance(data.get("sophia"), dict):
+            data["sophia"] = SophiaConfig(**data["sophia"])
+        return cls(**data)
+
 
 class OptimizerSpec(NamedTuple):
     """A registry entry: ``factory(config, learning_rate) -> tx`` and its update keywords."""
@@ -121,16 +135,17 @@ def _no_decay(config: OptimizerConfig) -> None:
 
 def _sgd(config, lr):
     _no_decay(config)
-    return optax.sgd(lr, momentum=config.momentum)
+    return standard_promotion(optax.sgd(lr, momentum=config.momentum))
 
 
 def _adam(config, lr):
     _no_decay(config)
-    return optax.adam(lr, **_given(config, "b1", "b2", "eps"))
+    return standard_promotion(optax.adam(lr, **_given(config, "b1", "b2", "eps")))
 
 
 def _adamw(config, lr):
-    return optax.adamw(lr, **_given(config, "b1", "b2", "eps", "weight_decay"))
+    return standard_promotion(
+        optax.adamw(lr, **_given(config, "b1", "b2", "eps", "weight_decay")))
 
 
 def _rmsprop(config, lr):
@@ -138,7 +153,7 @@ def _rmsprop(config, lr):
     kw = _given(config, "eps", "momentum")
     if config.b2 is not None:
         kw["decay"] = config.b2
-    return optax.rmsprop(lr, **kw)
+    return standard_promotion(optax.rmsprop(lr, **kw))
 
 
 def _sophia(config, lr):
@@ -225,6 +240,7 @@ def extra_update_args(
     loss_fn: Callable[[Any], Any] | None = None,
     output_fn: Callable[[Any], Any] | None = None,
     num_terms: int | None = None,
+    probe_key: Any = None,
 ) -> dict[str, Any]:
     """The keywords to pass to ``tx.update`` for this config, checked for presence.
 
@@ -234,6 +250,8 @@ def extra_update_args(
         output_fn: ``params -> model outputs`` on the current batch (Sophia-G); the loss must be
             the mean of ``config.sophia.gnb_loss`` over the outputs.
         num_terms: optional N for Sophia-G (default: from the output shape).
+        probe_key: optional PRNG key for this step's probes (e.g. the engine's per-seed step key);
+            default: the key carried in Sophia's state.
 
     Returns:
         A dict to splat into ``tx.update(grads, state, params, **extra)``.
@@ -248,4 +266,6 @@ def extra_update_args(
         out[name] = given[name]
     if num_terms is not None and "output_fn" in out:
         out["num_terms"] = num_terms
+    if probe_key is not None and out:
+        out["probe_key"] = probe_key
     return out

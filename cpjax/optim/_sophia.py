@@ -8,9 +8,10 @@ Per step t (``k = update_interval``)::
     if t mod k == 1:  h = b2 h + (1 - b2) ĥ(θ_t)          ("after": official code, optax.contrib)
 
 The estimate ĥ is computed inside ``lax.cond`` on the step counter, so on the other k - 1 steps
-no Hessian work is done at all.  The counter is not per seed: under ``vmap`` over seeds the
-predicate stays unbatched (create the state inside the vmapped function, or leave ``count``
-unbatched) and ``cond`` keeps skipping.  Weight decay and the learning rate are added by the
+no Hessian work is done at all.  Under ``vmap`` over seeds the counter may be batched (e.g. from
+``jax.vmap(tx.init)``); a custom batching rule then reduces the predicate with ``any`` so that the
+``cond`` stays a real branch instead of becoming a select that runs the estimator every step.
+Weight decay and the learning rate are added by the
 :func:`sophia` alias (``θ ← θ - lr (u + wd θ)``).
 """
 
@@ -23,6 +24,7 @@ import jax.numpy as jnp
 import optax
 
 from .._errors import CpjaxInputError
+from ._compat import standard_promotion
 from ._estimators import PROBES, GNBLoss, gnb_diag, hutchinson_diag, resolve_gnb_loss
 from ._validate import check_choice, check_int, check_range
 
@@ -64,6 +66,19 @@ def _as_key(seed) -> jax.Array:
     return jax.random.PRNGKey(seed)
 
 
+@jax.custom_batching.custom_vmap
+def _any_due(pred: jax.Array) -> jax.Array:
+    """Identity on an unbatched predicate; under vmap, ``any`` over the batch, unbatched."""
+    return pred
+
+
+@_any_due.def_vmap
+def _any_due_vmap(axis_size, in_batched, pred):
+    del axis_size
+    (batched,) = in_batched
+    return (jnp.any(pred) if batched else pred), False
+
+
 def _zero_stats() -> SophiaStats:
     z = jnp.zeros([], jnp.float32)
     return SophiaStats(z, z, z, z, jnp.zeros([], jnp.int32))
@@ -103,8 +118,9 @@ def scale_by_sophia(
 
     Returns:
         An ``optax.GradientTransformationExtraArgs``; its ``update(grads, state, params, *,
-        loss_fn=None, output_fn=None, num_terms=None)`` needs ``loss_fn`` (Hutchinson) or
-        ``output_fn`` (GNB).
+        loss_fn=None, output_fn=None, num_terms=None, probe_key=None)`` needs ``loss_fn``
+        (Hutchinson) or ``output_fn`` (GNB); ``probe_key`` (optional) replaces the state's key for
+        this step's probe draw.
     """
     check_range("b1", b1, 0.0, 1.0, hi_open=True)
     check_range("b2", b2, 0.0, 1.0, hi_open=True)
@@ -166,8 +182,12 @@ def scale_by_sophia(
         else:
             mu_hat = mu
 
+        probe_key = extra.get("probe_key")
+
         def do_refresh(h, key, stats):
             key, sub = jax.random.split(key)
+            if probe_key is not None:  # caller-supplied per-step (e.g. per-seed) randomness
+                sub = _as_key(probe_key)
             if axis_name is not None:  # independent probes per device, averaged estimate
                 sub = jax.random.fold_in(sub, jax.lax.axis_index(axis_name))
             h_hat = estimate(sub, params, extra)
@@ -183,11 +203,18 @@ def scale_by_sophia(
             )
             return h, key, stats
 
-        # The counter is a plain scalar carried in the state: unbatched under vmap over seeds,
-        # so lax.cond really skips the estimator on k - 1 of every k steps.
+        # Under vmap over seeds a batched predicate would turn lax.cond into a select that runs
+        # the estimator on every step.  _any_due keeps the predicate unbatched (true when any
+        # seed is due: in lock-step training exactly the refresh steps); the per-seed select
+        # below then keeps a fresh estimate only where that seed was due.
         is_refresh = (state.count % update_interval) == 0
-        h_new, key, stats = jax.lax.cond(
-            is_refresh, do_refresh, lambda h, k, s: (h, k, s), state.h, state.key, state.stats
+        h_ref, key_ref, stats_ref = jax.lax.cond(
+            _any_due(is_refresh), do_refresh, lambda h, k, s: (h, k, s),
+            state.h, state.key, state.stats,
+        )
+        h_new, key, stats = jax.tree.map(
+            lambda a, b: jnp.where(is_refresh, a, b), (h_ref, key_ref, stats_ref),
+            (state.h, state.key, state.stats),
         )
         h_used = h_new if refresh == "before" else state.h
 
@@ -283,6 +310,9 @@ def sophia(
             clip_threshold=clip_threshold, refresh=refresh, bias_correction=bias_correction,
             seed=seed, axis_name=axis_name,
         ),
-        optax.add_decayed_weights(weight_decay, mask=weight_decay_mask),
-        optax.scale_by_learning_rate(learning_rate),
+        # optax's schedules are not strict-promotion clean (int count * float): wrap that part.
+        standard_promotion(optax.chain(
+            optax.add_decayed_weights(weight_decay, mask=weight_decay_mask),
+            optax.scale_by_learning_rate(learning_rate),
+        )),
     )
