@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 import pandas as pd
+from _common import machine, write
 
 import cpjax  # noqa: F401
-from _common import machine, write
 
 
 def main():
@@ -59,7 +59,7 @@ def main():
         f = Forecaster(config=cfg).fit(df, "close", feats, split=0.7)
         p = f.predict()
         times[name] = time.perf_counter() - t0
-        p = p.rename(columns=lambda c: c.replace(model, name, 1) if c.startswith(model) else c)
+        p = p.rename(columns={c: c.replace(model, name, 1) for c in p.columns if c.startswith(model)})
         frames.append(p)
         n_seeds[name] = f.n_seeds_
         print(name, f"{times[name]:.1f}s", flush=True)

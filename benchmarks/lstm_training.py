@@ -19,14 +19,13 @@ import statistics
 import time
 
 import numpy as np
+from _common import machine, write
 
 import cpjax  # noqa: F401  (sets the XLA CPU flags before JAX starts)
-from _common import machine, write
 
 
 def windows(n_days=530, lookback=10):
-    from cpjax.data import make_windows, pearson_select
-    from cpjax.data import CategoryScaler, demo_market
+    from cpjax.data import CategoryScaler, demo_market, make_windows, pearson_select
 
     df = demo_market(n_days=n_days)
     n_train = int(0.7 * len(df))

@@ -138,7 +138,8 @@ class Forecaster:
 
             if required_extra_args(ocfg):
                 def extra(ctx):
-                    return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn)
+                    return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn,
+                                             probe_key=ctx.key)
             tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
                                patience=c.patience, seed=c.seed, n_seeds=c.seeds,
                                seed_strategy=c.seed_strategy, progress=c.progress)

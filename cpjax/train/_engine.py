@@ -19,6 +19,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
+from ..optim import set_sophia_key, sophia_diagnostics
 from ._config import TrainConfig
 from ._losses import get_loss
 
@@ -179,7 +180,9 @@ def _make_epoch_fn(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
             active = active & (wait < cfg.patience)
         new = _State(params, stats, opt_state, key, best_params, best_stats, best_val,
                      best_epoch, wait, active, epoch_no)
-        return new, (losses.astype(jnp.float32), vloss, s.active)
+        diag = {k: jnp.asarray(v, jnp.float32)
+                for k, v in (sophia_diagnostics(opt_state) or {}).items() if k != "count"}
+        return new, (losses.astype(jnp.float32), vloss, s.active, diag)
 
     return epoch
 
@@ -187,7 +190,8 @@ def _make_epoch_fn(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
 def _init_state(module, tx, key, sample) -> _State:
     k_init, k_train = jax.random.split(key)
     params, stats = init_variables(module, k_init, sample)
-    return _State(params, stats, tx.init(params), k_train, params, stats,
+    opt_state = set_sophia_key(tx.init(params), jax.random.fold_in(k_train, 1))
+    return _State(params, stats, opt_state, k_train, params, stats,
                   jnp.asarray(jnp.inf, jnp.float32), jnp.asarray(0, jnp.int32),
                   jnp.asarray(0, jnp.int32), jnp.asarray(True), jnp.asarray(0, jnp.int32))
 
@@ -253,15 +257,17 @@ def fit_network(
     if config.progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=config.epochs, desc="training", unit="epoch")
-    train_hist, val_hist = [], []
+    train_hist, val_hist, diag_hist = [], [], {}
     try:
         for epoch in range(1, config.epochs + 1):
             previous = states
             outs = [run_epoch(s) for s in states]
             states = [o[0] for o in outs]
             if strategy == "vmap":
-                step_losses, vloss, was_active = (np.asarray(a) for a in outs[0][1])
+                step_losses, vloss, was_active = (np.asarray(a) for a in outs[0][1][:3])
+                diag = {k: np.asarray(v) for k, v in outs[0][1][3].items()}
             else:
+                diag = {k: np.array([float(o[1][3][k]) for o in outs]) for k in outs[0][1][3]}
                 step_losses = np.stack([np.asarray(o[1][0]) for o in outs])
                 vloss = np.array([float(o[1][1]) for o in outs])
                 was_active = np.array([bool(o[1][2]) for o in outs])
@@ -270,6 +276,8 @@ def fit_network(
                 s_idx, step_idx = np.argwhere(bad)[0]
                 last = _result(previous, strategy, train_hist, val_hist, seeds)
                 raise TrainingDivergedError(epoch, int(step_idx) + 1, seeds[s_idx], last)
+            for k, v in diag.items():
+                diag_hist.setdefault(k, []).append(v)
             train_hist.append(np.where(was_active, step_losses.mean(axis=1), np.nan))
             val_hist.append(np.where(was_active, vloss, np.nan))
             if on_epoch is not None:
@@ -285,7 +293,10 @@ def fit_network(
     finally:
         if bar is not None:
             bar.close()
-    return _result(states, strategy, train_hist, val_hist, seeds)
+    result = _result(states, strategy, train_hist, val_hist, seeds)
+    for k, v in diag_hist.items():  # optimizer diagnostics per epoch (Sophia: win_rate, h_norm)
+        result.history[f"opt_{k}"] = np.array(v).reshape(len(v), len(seeds))
+    return result
 
 
 def _result(states, strategy, train_hist, val_hist, seeds) -> TrainResult:
