@@ -197,11 +197,14 @@ def _init_state(module, tx, key, sample) -> _State:
 
 
 def resolve_seed_strategy(strategy: str, n_seeds: int) -> str:
-    """``"auto"``: one seed -> loop; several seeds -> vmap (measured faster on CPU and GPU,
-    see ``benchmarks/lstm_training.py``)."""
+    """``"auto"``: a loop on the CPU (measured faster there per seed, see
+    ``benchmarks/lstm_training.py``), ``vmap`` on accelerators, where one batched program keeps
+    the device busy."""
     if strategy != "auto":
         return strategy
-    return "loop" if n_seeds == 1 else "vmap"
+    if n_seeds == 1 or jax.default_backend() == "cpu":
+        return "loop"
+    return "vmap"
 
 
 def fit_network(
