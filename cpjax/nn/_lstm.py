@@ -33,7 +33,7 @@ class LSTMConfig:
     dropout: float = 0.1
     residual: bool = False
     target_index: int = 0
-    unroll: int | bool = True
+    unroll: int | bool = 1
 
 
 class LSTMForecaster(nn.Module):
