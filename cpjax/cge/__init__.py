@@ -7,12 +7,21 @@ All entry points compute in float64 inside :func:`x64` (a context, not a global 
 """
 
 from ._build import build_model as build_model
+from ._checks import homogeneity_error as homogeneity_error
+from ._checks import identity_gaps as identity_gaps
+from ._checks import replication_residual as replication_residual
+from ._checks import run_checks as run_checks
+from ._checks import walras_residual as walras_residual
 from ._load import demo_paths as demo_paths
 from ._load import load_demo as load_demo
 from ._load import load_model as load_model
 from ._params import get_param as get_param
 from ._params import param_names as param_names
 from ._params import set_params as set_params
+from ._report import solution_dict as solution_dict
+from ._report import summary_rows as summary_rows
+from ._run import SolveRun as SolveRun
+from ._run import run_solve as run_solve
 from ._sam import Sam as Sam
 from ._sam import balance_ras as balance_ras
 from ._sam import check_balance as check_balance
