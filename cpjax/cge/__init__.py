@@ -12,9 +12,13 @@ from ._checks import identity_gaps as identity_gaps
 from ._checks import replication_residual as replication_residual
 from ._checks import run_checks as run_checks
 from ._checks import walras_residual as walras_residual
+from ._gradient import finite_difference_gradient as finite_difference_gradient
+from ._gradient import implicit_gradient as implicit_gradient
 from ._load import demo_paths as demo_paths
 from ._load import load_demo as load_demo
 from ._load import load_model as load_model
+from ._outputs import output_names as output_names
+from ._outputs import scalar_output as scalar_output
 from ._params import get_param as get_param
 from ._params import param_names as param_names
 from ._params import set_params as set_params

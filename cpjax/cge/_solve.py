@@ -140,12 +140,15 @@ def _fixed_point_core(F: Callable, cfg: SolverConfig) -> Callable:
                 return x, g(x), it + 1
 
             x, r, it = jax.lax.while_loop(cond, body, (x0, g(x0), jnp.asarray(0, jnp.int32)))
-            return x, (it, jnp.max(jnp.abs(r)))
+            # aux outputs must be float for custom_root's JVP rule; cast back below
+            return x, (it.astype(x.dtype), jnp.max(jnp.abs(r)))
 
         def tangent_solve(g: Callable, y: Array) -> Array:
             return jnp.linalg.solve(jax.jacfwd(g)(y), y)
 
         z, (it, res) = jax.lax.custom_root(f, z0, fp_solve, tangent_solve, has_aux=True)
+        it = jax.lax.stop_gradient(it).astype(jnp.int32)
+        res = jax.lax.stop_gradient(res)
         return Solution(z, it, res, _status(res, res <= cfg.tol))
 
     return core
