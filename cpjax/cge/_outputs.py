@@ -48,8 +48,8 @@ def scalar_output(model: Model, name: str, xp: Any = None) -> Callable[[dict[str
         return lambda ev: ev["cons"][h] / xp.exp(ev["lpcd"][h])
     if name == "gdp":
         partner_g = np.array([st.goods.index(q) for q in model.partners], dtype=np.int64)
-        domestic = np.ones(len(st.goods), dtype=bool)
-        domestic[partner_g] = False
+        domestic = np.ones(len(st.goods))
+        domestic[partner_g] = 0.0
         leaf = st.edge_child_node < 0
         is_p = np.isin(st.edge_good, partner_g) & leaf
         sign = np.where(st.edge_is_input, -1.0, 1.0) * is_p

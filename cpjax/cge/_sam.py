@@ -137,38 +137,55 @@ def check_balance(sam: Sam, rel_tol: float = DEFAULT_REL_TOL,
 
 def balance_ras(sam: Sam, targets: np.ndarray | None = None, max_iter: int = 10_000,
                 tol: float = 1e-12) -> tuple[Sam, dict]:
-    """Balance a SAM by RAS (biproportional scaling) to targets = mean of row and column totals.
+    """Balance a SAM by biproportional (RAS) scaling ``x_ij = r_i a_ij s_j``.
 
-    Only non-negative SAMs are supported (RAS keeps signs and zero cells).  Returns the balanced SAM
-    and a report: iterations, the largest absolute and relative cell changes and the accounts whose
-    totals moved most.
+    With ``targets`` (account totals) this is classic RAS.  Without, the totals are unknown and
+    the scaling is chosen as ``r_i = d_i``, ``s_j = 1 / d_j`` so that every account's receipts
+    equal its payments (matrix balancing by diagonal similarity, which exists for the strongly
+    connected circular flow of a SAM and keeps the grand structure of each row and column).
+    Only non-negative SAMs are supported (signs and zero cells are kept).  Returns the balanced
+    SAM and a report: iterations, the largest absolute and relative cell changes and the accounts
+    whose totals moved most.
     """
     a = sam.values
     if np.any(a < 0):
         raise CpjaxInputError(f"SAM {sam.source}: RAS needs non-negative cells; fix: move negative "
                               "entries to the transposed cell (a negative payment is a receipt)")
-    if targets is None:
-        targets = 0.5 * (a.sum(axis=1) + a.sum(axis=0))
     x = a.copy()
-    it = 0
+    it, gap = 0, np.inf
+    n = len(sam.accounts)
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        rs = x.sum(axis=1)
-        x = x * np.where(rs > 0, targets / np.where(rs > 0, rs, 1.0), 1.0)[:, None]
-        cs = x.sum(axis=0)
-        x = x * np.where(cs > 0, targets / np.where(cs > 0, cs, 1.0), 1.0)[None, :]
-        gap = np.max(np.abs(x.sum(axis=1) - targets) / np.maximum(targets, 1.0))
+        if targets is not None:
+            rs = x.sum(axis=1)
+            x = x * np.where(rs > 0, targets / np.where(rs > 0, rs, 1.0), 1.0)[:, None]
+            cs = x.sum(axis=0)
+            x = x * np.where(cs > 0, targets / np.where(cs > 0, cs, 1.0), 1.0)[None, :]
+            gap = np.max(np.abs(x.sum(axis=1) - targets) / np.maximum(targets, 1.0))
+        else:
+            for k in range(n):
+                r = x[k].sum() - x[k, k]
+                c = x[:, k].sum() - x[k, k]
+                if r > 0 and c > 0:
+                    f = np.sqrt(c / r)
+                    x[k] *= f
+                    x[:, k] /= f
+            r, c = x.sum(axis=1), x.sum(axis=0)
+            gap = np.max(np.abs(r - c) / np.maximum(np.maximum(r, c), 1.0))
         if gap < tol:
             break
     else:
         raise CpjaxInputError(f"SAM {sam.source}: RAS did not converge in {max_iter} iterations "
-                              f"(gap {gap:.3g}); fix: check for accounts with a row but no column entries")
+                              f"(gap {gap:.3g}); fix: check for accounts that only receive or only "
+                              "pay (every account needs entries in its row and its column)")
     change = x - a
     rel = np.abs(change) / np.maximum(np.abs(a), 1e-300)
-    moved = np.argsort(-np.abs(targets - a.sum(axis=1)))[:5]
+    moved_by = x.sum(axis=1) - a.sum(axis=1)
+    moved = np.argsort(-np.abs(moved_by))[:5]
     report = {
-        "method": "RAS", "iterations": it,
+        "method": "RAS" if targets is not None else "RAS (similarity scaling, totals endogenous)",
+        "iterations": it,
         "max_abs_change": float(np.abs(change).max()),
         "max_rel_change": float(rel[a != 0].max()) if np.any(a != 0) else 0.0,
-        "accounts_moved": {sam.accounts[k]: float(targets[k] - a.sum(axis=1)[k]) for k in moved},
+        "row_total_changes": {sam.accounts[k]: float(moved_by[k]) for k in moved},
     }
     return Sam(sam.accounts, x, source=f"{sam.source} (RAS-balanced)"), report
