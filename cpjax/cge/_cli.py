@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--spec", help="specification file (TOML/YAML), with --sam")
     p.add_argument("--set", dest="sets", action="append", metavar="NAME=VALUE",
                    help="change a parameter, e.g. tfp.STEEL=1.05, tariff.CHEM=0, supply.LAB=1.1")
-    p.add_argument("--method", choices=["newton", "fixed_point"], default="newton")
+    p.add_argument("--method", choices=["newton", "optimistix", "fixed_point"], default="newton")
     p.add_argument("--tol", type=float, default=1e-11, help="max-norm residual tolerance")
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--damping", type=float, default=1.0, help="fixed-point step length (0, 1]")

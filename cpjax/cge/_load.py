@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -48,7 +49,11 @@ def demo_paths() -> tuple[Path, Path]:
     return DATA_DIR / "provincial_2022_sam.csv", DATA_DIR / "provincial_2022_spec.toml"
 
 
+@functools.lru_cache(maxsize=1)
 def load_demo() -> Model:
-    """The stylized coal-province model of 2022 shipped with cpjax (synthetic, documented)."""
+    """The stylized coal-province model of 2022 shipped with cpjax (synthetic, documented).
+
+    Cached: repeated calls return the same model object, so compiled solvers are reused.
+    """
     sam, spec = demo_paths()
     return load_model(sam, spec)

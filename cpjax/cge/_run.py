@@ -11,7 +11,7 @@ from typing import Any
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config, write_json
 from ._checks import run_checks
-from ._load import demo_paths, load_model
+from ._load import demo_paths, load_demo, load_model
 from ._params import set_params
 from ._report import solution_dict, summary_rows
 from ._solve import SolverConfig, solve
@@ -67,7 +67,8 @@ def run_solve(run: SolveRun, out: str | os.PathLike) -> dict[str, Any]:
         if not run.sam or not run.spec:
             raise CpjaxInputError("give --demo, or both --sam PATH and --spec PATH")
         sam_path, spec_path = Path(run.sam), Path(run.spec)
-    model = load_model(sam_path, spec_path, balance=run.balance)
+    model = (load_demo() if run.demo and run.balance is None
+             else load_model(sam_path, spec_path, balance=run.balance))
     params = set_params(model, values=dict(run.sets))
     sol = solve(model, params, run.solver, throw=True)
     checks = run_checks(model, params, run.solver, sol=sol)

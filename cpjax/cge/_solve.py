@@ -1,11 +1,13 @@
 """Solving for the equilibrium: a damped fixed-point map and Newton, both implicitly differentiable.
 
+* ``method="newton"``: Newton's method ``z <- z - damping * J(z)^-1 F(z)`` in a ``lax.while_loop``
+  (0 iterations at the benchmark), differentiated by ``jax.lax.custom_root``.
 * ``method="fixed_point"``: ``z <- z - damping * P F(z)`` with a preconditioner ``P`` fixed at the
   starting point: ``"frozen"`` uses the whole Jacobian there (a chord iteration: one LU
   factorisation, then cheap steps), ``"diagonal"`` its diagonal (tatonnement: each price moves with
   its own market's excess demand, each activity with its good's zero-profit gap, scaled by the
   own derivative).  Gradients through :func:`jax.lax.custom_root` (implicit function theorem).
-* ``method="newton"``: :class:`optimistix.Newton` via :func:`optimistix.root_find` with
+* ``method="optimistix"``: :class:`optimistix.Newton` via :func:`optimistix.root_find` with
   :class:`optimistix.ImplicitAdjoint`; parameters pass through ``args``.
 
 Both return a :class:`Solution` with the iteration count, the max-norm residual and a status
@@ -37,6 +39,7 @@ __all__ = ["Solution", "SolverConfig", "solve", "solve_batch", "benchmark_guess"
            "residual_function", "as_jax_params", "stack_params"]
 
 STATUS = {0: "converged", 1: "step limit reached", 2: "non-finite values"}
+METHODS = ("newton", "optimistix", "fixed_point")
 
 
 class Solution(NamedTuple):
@@ -53,7 +56,8 @@ class SolverConfig:
     """Solver settings.
 
     Attributes:
-        method: ``"newton"`` (optimistix) or ``"fixed_point"``.
+        method: ``"newton"`` (own Newton loop, exact Jacobian each step), ``"optimistix"``
+            (:class:`optimistix.Newton`) or ``"fixed_point"``.
         tol: max-norm tolerance on the scaled residual (dimensionless).
         max_steps: iteration limit (``None``: 50 for Newton, 2000 for the fixed point).
         damping: step length of the fixed-point map (0 < damping <= 1).
@@ -69,11 +73,11 @@ class SolverConfig:
     def steps(self) -> int:
         if self.max_steps is not None:
             return int(self.max_steps)
-        return 50 if self.method == "newton" else 2000
+        return 2000 if self.method == "fixed_point" else 50
 
     def check(self) -> None:
-        if self.method not in ("newton", "fixed_point"):
-            raise CpjaxInputError(f"unknown solver method {self.method!r}; choose 'newton' or 'fixed_point'")
+        if self.method not in METHODS:
+            raise CpjaxInputError(f"unknown solver method {self.method!r}; choose one of {', '.join(METHODS)}")
         if self.precondition not in ("frozen", "diagonal"):
             raise CpjaxInputError(f"unknown precondition {self.precondition!r}; choose 'frozen' or 'diagonal'")
         if not 0 < self.damping <= 1:
@@ -113,21 +117,30 @@ def _status(res: Array, converged: Array) -> Array:
     return jnp.where(~jnp.isfinite(res), 2, jnp.where(converged, 0, 1)).astype(jnp.int32)
 
 
-def _fixed_point_core(F: Callable, cfg: SolverConfig) -> Callable:
+def _iterate_core(F: Callable, cfg: SolverConfig) -> Callable:
+    """Fixed-point map or Newton in a ``lax.while_loop``, differentiated by ``lax.custom_root``."""
     steps = cfg.steps()
 
     def core(prm: Mapping[str, Array], z0: Array) -> Solution:
         f = lambda z: F(z, prm)  # noqa: E731
 
-        def fp_solve(g: Callable, x0: Array) -> tuple[Array, tuple[Array, Array]]:
-            J0 = jax.jacfwd(g)(x0)
-            if cfg.precondition == "frozen":
-                lu = jax.scipy.linalg.lu_factor(J0)
-                precond = lambda r: jax.scipy.linalg.lu_solve(lu, r)  # noqa: E731
+        def loop_solve(g: Callable, x0: Array) -> tuple[Array, tuple[Array, Array]]:
+            if cfg.method == "newton":
+                def direction(x: Array, r: Array) -> Array:
+                    return jnp.linalg.solve(jax.jacfwd(g)(x), r)
             else:
-                d = jnp.diagonal(J0)
-                d = jnp.where(jnp.abs(d) < 1e-12, 1.0, d)
-                precond = lambda r: r / d  # noqa: E731
+                J0 = jax.jacfwd(g)(x0)
+                if cfg.precondition == "frozen":
+                    lu = jax.scipy.linalg.lu_factor(J0)
+
+                    def direction(x: Array, r: Array) -> Array:
+                        return jax.scipy.linalg.lu_solve(lu, r)
+                else:
+                    d = jnp.diagonal(J0)
+                    d = jnp.where(jnp.abs(d) < 1e-12, 1.0, d)
+
+                    def direction(x: Array, r: Array) -> Array:
+                        return r / d
 
             def cond(c: tuple) -> Array:
                 _, r, it = c
@@ -136,7 +149,7 @@ def _fixed_point_core(F: Callable, cfg: SolverConfig) -> Callable:
 
             def body(c: tuple) -> tuple:
                 x, r, it = c
-                x = x - cfg.damping * precond(r)
+                x = x - cfg.damping * direction(x, r)
                 return x, g(x), it + 1
 
             x, r, it = jax.lax.while_loop(cond, body, (x0, g(x0), jnp.asarray(0, jnp.int32)))
@@ -146,7 +159,7 @@ def _fixed_point_core(F: Callable, cfg: SolverConfig) -> Callable:
         def tangent_solve(g: Callable, y: Array) -> Array:
             return jnp.linalg.solve(jax.jacfwd(g)(y), y)
 
-        z, (it, res) = jax.lax.custom_root(f, z0, fp_solve, tangent_solve, has_aux=True)
+        z, (it, res) = jax.lax.custom_root(f, z0, loop_solve, tangent_solve, has_aux=True)
         it = jax.lax.stop_gradient(it).astype(jnp.int32)
         res = jax.lax.stop_gradient(res)
         return Solution(z, it, res, _status(res, res <= cfg.tol))
@@ -154,7 +167,7 @@ def _fixed_point_core(F: Callable, cfg: SolverConfig) -> Callable:
     return core
 
 
-def _newton_core(F: Callable, cfg: SolverConfig) -> Callable:
+def _optimistix_core(F: Callable, cfg: SolverConfig) -> Callable:
     solver = optx.Newton(rtol=cfg.tol, atol=cfg.tol)
 
     def core(prm: Mapping[str, Array], z0: Array) -> Solution:
@@ -172,7 +185,7 @@ def make_core(model: Model, cfg: SolverConfig) -> Callable[[Mapping[str, Array],
     """The pure solve function ``core(params, z0) -> Solution`` (no jit, no throwing)."""
     cfg.check()
     F = residual_function(model)
-    return _newton_core(F, cfg) if cfg.method == "newton" else _fixed_point_core(F, cfg)
+    return _optimistix_core(F, cfg) if cfg.method == "optimistix" else _iterate_core(F, cfg)
 
 
 def _compiled(model: Model, cfg: SolverConfig, batched: bool) -> Callable:

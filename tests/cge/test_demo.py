@@ -14,8 +14,8 @@ def test_benchmark_replication_without_solving(demo):
     assert cge.replication_residual(demo) < 1e-10
 
 
-def test_fixed_point_takes_zero_iterations_at_benchmark(demo):
-    sol = cge.solve(demo, demo.params, cge.SolverConfig(method="fixed_point"))
+def test_zero_iterations_at_benchmark(demo):
+    sol = cge.solve(demo, demo.params)
     assert int(sol.iterations) == 0
     assert float(sol.residual) < 1e-10
 
@@ -71,24 +71,20 @@ def test_shock_moves_the_economy_sensibly(demo, shocked):
     assert v["welfare_ev.HOH"] > 0
 
 
-def test_fixed_exchange_rate_closure(demo):
+def test_alternative_closures(demo):
+    """Fixed exchange rate (foreign saving adjusts) and fixed real government consumption
+    (government saving adjusts), together in one specification."""
     spec = cge.load_spec(cge.demo_paths()[1])
     spec["closure"]["fixed_prices"] = {"ROW": "SAV"}
+    spec["closure"]["fixed_real"] = ["GOV"]
     m = cge.load_model(cge.demo_paths()[0], spec)
     assert cge.replication_residual(m) < 1e-10
-    p = cge.set_params(m, values={"pwm.ROW.OIND": 1.2})
+    p = cge.set_params(m, values={"pwm.ROW.OIND": 1.2, "tax.COAL": 0.05})
     sol = cge.solve(m, p)
     v = cge.solution_dict(m, sol, p)
     assert v["price.ROW"] == 1.0                                # exchange rate fixed
     assert v["adjust.ROW.SAV"] != pytest.approx(0.0, abs=1e-6)  # foreign saving adjusts
+    gov = m.structure.agents.index("GOV")
+    assert v["real_consumption.GOV"] == pytest.approx(m.params["cons_real"][gov], rel=1e-10)
     assert max(cge.identity_gaps(m, sol, p).values()) < 1e-10
-
-
-def test_fixed_real_government_closure(demo):
-    spec = cge.load_spec(cge.demo_paths()[1])
-    spec["closure"]["fixed_real"] = ["GOV"]
-    m = cge.load_model(cge.demo_paths()[0], spec)
-    p = cge.set_params(m, values={"tax.COAL": 0.05})
-    v = cge.solution_dict(m, cge.solve(m, p), p)
-    assert v["real_consumption.GOV"] == pytest.approx(m.params["cons_real"][m.structure.agents.index("GOV")],
-                                                      rel=1e-10)
+    assert cge.homogeneity_error(m, p, base=sol) < 1e-9

@@ -18,14 +18,18 @@ import pytest
 
 from cpjax import cge
 
+_MODELS: dict = {}
+
 
 def _mpsge(paths, numeraire):
-    spec = cge.load_spec(paths[1])
-    spec["closure"]["numeraire"] = numeraire
-    return cge.load_model(paths[0], spec)
+    if numeraire not in _MODELS:  # one model object per numeraire: compiled solvers are reused
+        spec = cge.load_spec(paths[1])
+        spec["closure"]["numeraire"] = numeraire
+        _MODELS[numeraire] = cge.load_model(paths[0], spec)
+    return _MODELS[numeraire]
 
 
-@pytest.mark.parametrize("method", ["newton", "fixed_point"])
+@pytest.mark.parametrize("method", ["newton", "optimistix", "fixed_point"])
 def test_mpsge_2x2_px_numeraire(mpsge_paths, method):
     m = _mpsge(mpsge_paths, "X")
     p = cge.set_params(m, values={"endow.RA.L": 77.0})
