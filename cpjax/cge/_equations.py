@@ -40,12 +40,13 @@ def backend(name: str) -> _Backend:
         import jax
         import jax.numpy as jnp
 
-        return _Backend(jnp, lambda x, ids, n: jax.ops.segment_sum(x, ids, num_segments=n))
-    return _Backend(np, lambda x, ids, n: np.bincount(ids, weights=x, minlength=n))
+        return _Backend(jnp, lambda x, ids, n, sorted_ids=False: jax.ops.segment_sum(
+            x, ids, num_segments=n, indices_are_sorted=sorted_ids))
+    return _Backend(np, lambda x, ids, n, sorted_ids=False: np.bincount(ids, weights=x, minlength=n))
 
 
-def _ces_log(be: _Backend, lr: Any, theta: Any, sig_n: Any, parent: np.ndarray,
-             n_nodes: int) -> Any:
+def _ces_log(be: _Backend, lr: Any, theta: Any, a_n: Any, a_safe_n: Any, a_e: Any,
+             near: Any, parent: np.ndarray, n_nodes: int) -> Any:
     """log of the calibrated CES index per node from child log price ratios ``lr``.
 
     ``log C = log(sum theta exp(a lr)) / a`` with ``a = 1 - sigma``.  Near Cobb–Douglas
@@ -53,17 +54,14 @@ def _ces_log(be: _Backend, lr: Any, theta: Any, sig_n: Any, parent: np.ndarray,
     (error below 1e-13 for |lr| < 1), so the index and its derivatives are smooth through sigma = 1.
     """
     xp, seg = be.xp, be.segsum
-    a_n = 1.0 - sig_n
-    near = xp.abs(a_n) < _CD_BAND
-    a_safe_n = xp.where(near, 1.0, a_n)
-    k1 = seg(theta * lr, parent, n_nodes)
+    k1 = seg(theta * lr, parent, n_nodes, True)
     d = lr - k1[parent]
-    c2 = seg(theta * d * d, parent, n_nodes)
-    c3 = seg(theta * d * d * d, parent, n_nodes)
-    c4 = seg(theta * d * d * d * d, parent, n_nodes) - 3.0 * c2 * c2
+    d2 = d * d
+    c2 = seg(theta * d2, parent, n_nodes, True)
+    c3 = seg(theta * d2 * d, parent, n_nodes, True)
+    c4 = seg(theta * d2 * d2, parent, n_nodes, True) - 3.0 * c2 * c2
     cd = k1 + a_n * c2 / 2.0 + a_n * a_n * c3 / 6.0 + a_n * a_n * a_n * c4 / 24.0
-    a_e = a_safe_n[parent]
-    general = xp.log(seg(theta * xp.exp(a_e * lr), parent, n_nodes)) / a_safe_n
+    general = xp.log(seg(theta * xp.exp(a_e * lr), parent, n_nodes, True)) / a_safe_n
     return xp.where(near, cd, general)
 
 
@@ -104,9 +102,13 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
     lc = xp.zeros(n_n)
     lraw = xp.zeros(n_n)
     lr = lr_leaf
-    for _ in range(st.depth + 1):
+    a_n = 1.0 - sig_n
+    near = xp.abs(a_n) < _CD_BAND
+    a_safe_n = xp.where(near, 1.0, a_n)
+    a_e = a_safe_n[st.edge_parent]
+    for _ in range(st.depth):  # a node of height h is exact after h sweeps
         lr = xp.where(leaf, lr_leaf, lc[c_idx])
-        lraw = _ces_log(be, lr, st.edge_theta, sig_n, st.edge_parent, n_n)
+        lraw = _ces_log(be, lr, st.edge_theta, a_n, a_safe_n, a_e, near, st.edge_parent, n_n)
         lc = lraw - leff
 
     # quantities per unit of activity, top-down
@@ -114,7 +116,7 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
     pe_idx = np.where(top, 0, st.node_parent_edge)
     lq = xp.zeros(n_n)
     lq_e = xp.zeros(n_e)
-    for _ in range(st.depth + 1):
+    for _ in range(st.depth):  # edges at depth d are exact after d sweeps
         lq_e = lq[st.edge_parent] - leff[st.edge_parent] + sig_e * (lraw[st.edge_parent] - lr)
         lq = xp.where(top, 0.0, lq_e[pe_idx])
     x_leaf = xp.where(leaf, st.edge_xbar * xp.exp(lq_e) * y[st.node_act[st.edge_parent]], 0.0)
