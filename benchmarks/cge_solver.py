@@ -145,14 +145,14 @@ def markdown(res: dict) -> str:
              f"Device: {res['device']}; {res['date']}; tolerance max-norm {TOL:g}; "
              f"shock {SHOCK}.", "",
              "| model | sectors | unknowns | Newton (JAX) | optimistix Newton | fixed point (chord) "
-             "| scipy hybr (NumPy) | scipy / Newton | compile Newton / optx / fp |",
+             "| scipy hybr (NumPy) | scipy time / Newton, / fixed point | compile Newton / optx / fp |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in res["solvers"]:
         f = lambda d: f"{d['time_s'] * 1e3:.2f} ms ({d['iterations']} it)"  # noqa: E731
         lines.append(
             f"| {r['model']} | {r['sectors']} | {r['unknowns']} | {f(r['newton'])} | {f(r['optimistix'])} "
             f"| {f(r['fixed_point'])} | {r['scipy_hybr']['time_s'] * 1e3:.1f} ms "
-            f"({r['scipy_hybr']['iterations']} F evals) | {r['scipy_hybr']['time_s'] / r['newton']['time_s']:.0f}x "
+            f"({r['scipy_hybr']['iterations']} F evals) | {r['scipy_hybr']['time_s'] / r['newton']['time_s']:.2f}x / {r['scipy_hybr']['time_s'] / r['fixed_point']['time_s']:.2f}x "
             f"| {r['newton']['compile_s']:.1f} / {r['optimistix']['compile_s']:.1f} / "
             f"{r['fixed_point']['compile_s']:.1f} s |")
     g = res["gradient"]
