@@ -14,7 +14,8 @@ NAMES = ["tariff.BRD", "tariff.MLK", "tfp.BRD", "sigma.Y.MLK.VA", "cet.BRD", "ar
 
 
 @pytest.mark.parametrize(("method", "output"), [
-    ("newton", "real_consumption.HOH"), ("fixed_point", "gdp"),
+    ("newton", "real_consumption.HOH"),
+    pytest.param("fixed_point", "gdp", marks=pytest.mark.slow),  # same custom_root path as newton
     pytest.param("optimistix", "price.EXT", marks=pytest.mark.slow),
     pytest.param("fixed_point", "real_consumption.HOH", marks=pytest.mark.slow),
     pytest.param("newton", "gdp", marks=pytest.mark.slow),
