@@ -6,8 +6,9 @@ after a 10% rise in the labour endowment, with PX = 1: X = 1.0488088, Y = 1.0388
 U = 1.0454821, PY = 1.0095766, PL = 0.9534626, PK = 1.0488088, income 157.3213272;
 with PL = 1: PX = 1.0488088, PY = 1.0588529, PK = 1.1, income 165, same quantities.
 
-stdcge reference values: the GAMS model library's stdcge (Hosoe, Gasawa and Hashimoto), as
-ported to GAMSPy (gamspy-examples, models/stdcge): utility prod_i Xp_i^alpha_i = 25.508490012515818
+stdcge reference values: the GAMS model library's stdcge (Hosoe, Gasawa and Hashimoto,
+https://www.gams.com/latest/gamslib_ml/libhtml/gamslib_stdcge.html) as ported to GAMSPy, whose
+script asserts utility prod_i Xp_i^alpha_i = 25.508490012515818
 at the benchmark and 26.092634381288686 after abolishing both import tariffs (CONOPT).
 """
 
