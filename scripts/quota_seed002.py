@@ -71,6 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="results/quota_seed002")
     ap.add_argument("--demo", action="store_true", help="synthetic data (smoke test)")
     ap.add_argument("--model", default="arima", help="output model for the projections")
+    ap.add_argument("--neural", action="store_true",
+                    help="add the LSTM (cpjax forecasting registry) to the output-forecast table")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,12 +134,21 @@ def main(argv=None) -> int:
     (out / "surplus.md").write_text(_md(surplus, ".3f") + "\n\nNotes:\n" + "\n".join(f"- {n}" for n in notes) + "\n")
 
     # 2: output-forecast comparison
+    models = None
+    if args.neural:
+        from cpjax.quota import register_network_output_models
+        from cpjax.quota._output import OUTPUT_MODELS
+
+        register_network_output_models(("lstm",), epochs=200, hidden_size=32, num_layers=1)
+        models = list(OUTPUT_MODELS)
     if args.demo:
         monthly = demo_generation(inv.units, 0)
-        table, _ = compare_output_models(monthly, test_start="2019-01", min_annual_mwh=0.0)
+        table, _ = compare_output_models(monthly, test_start="2019-01", min_annual_mwh=0.0,
+                                         models=models)
     else:
         monthly, _ = read_generation(root / "power" / "provincial_generation_monthly_ytd.csv")
-        table, _ = compare_output_models(monthly, test_start="2019-01", train_start="2010-01")
+        table, _ = compare_output_models(monthly, test_start="2019-01", train_start="2010-01",
+                                         models=models)
     table.to_csv(out / "forecast_table.csv", index=False)
     (out / "forecast_table.md").write_text(
         "cpjax (train 2010-01..2018-12, test 2019-01..2021-12, provincial monthly thermal output):\n\n"

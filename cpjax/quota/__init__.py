@@ -54,3 +54,5 @@ from ._run import (
     run_quota as run_quota,
     summarize as summarize,
 )
+from ._neural import network_output_model as network_output_model
+from ._neural import register_network_output_models as register_network_output_models
