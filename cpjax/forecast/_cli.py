@@ -33,6 +33,17 @@ def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _option(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else text."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    try:
+        return name.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return name.strip(), value
+
+
 def add_data_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the forecasting commands: data, columns, windows and split."""
     src = p.add_mutually_exclusive_group(required=True)
@@ -68,6 +79,7 @@ def _forecast(args: argparse.Namespace) -> int:
         data, target = args.data, args.target
     cfg = ForecasterConfig(
         model=args.model, optimizer=args.optimizer, learning_rate=args.learning_rate,
+        optimizer_params=dict(args.optimizer_option),
         loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
         batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
         residual=True if args.residual else None, progress=args.progress)
@@ -105,6 +117,9 @@ def register(sub) -> None:
     p.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
     p.add_argument("--optimizer", default="adam",
                    help="adam, adamw, rmsprop, sgd or sophia (networks only)")
+    p.add_argument("--optimizer-option", type=_option, action="append", default=[],
+                   metavar="NAME=VALUE", help="optimizer setting, repeatable, e.g. "
+                   "estimator=gnb update_interval=10 weight_decay=0.01 (Sophia)")
     p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--loss", default="mse", choices=["mse", "mae", "huber"])
     p.add_argument("--batch-size", type=positive_int, default=32)

@@ -82,6 +82,8 @@ def _cases(tmp_path, csv):
         "constant target": (d + ["--data", _bad(tmp_path, "const.csv", const)], "constant"),
         "unknown model": (d + ["--data", str(csv), "--model", "lstmm"], "lstm"),
         "unknown optimizer": (d + ["--data", str(csv), "--optimizer", "adamx"], "adam"),
+        "unknown optimizer option": (d + ["--data", str(csv), "--optimizer", "sophia",
+                                          "--optimizer-option", "estimatr=gnb"], "estimator"),
         "zero lookback": (d + ["--data", str(csv), "--lookback", "0"], "positive"),
         "zero epochs": (["forecast", "--data", str(csv), "--epochs", "0"], "positive"),
         "negative seeds": (d + ["--data", str(csv), "--seeds", "-2"], "positive"),
@@ -90,7 +92,7 @@ def _cases(tmp_path, csv):
 
 CASES = ["missing file", "unknown target", "unknown feature", "bad dates", "duplicate dates",
          "non-numeric", "all-NaN column", "too few rows", "constant target", "unknown model",
-         "unknown optimizer", "zero lookback", "zero epochs", "negative seeds"]
+         "unknown optimizer", "unknown optimizer option", "zero lookback", "zero epochs", "negative seeds"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -111,3 +111,16 @@ def test_residual_switch_and_bad_settings(df):
         Forecaster("lstm", optimizer="adamm")
     with pytest.raises(CpjaxInputError, match="not fitted"):
         Forecaster("persistence").predict()
+
+
+@pytest.mark.parametrize("estimator", ["hutchinson", "gnb"])
+def test_sophia_through_the_engine_logs_diagnostics(df, estimator):
+    f = Forecaster("lstm", optimizer="sophia", optimizer_params={"estimator": estimator},
+                   seeds=2, patience=0, **SMALL).fit(df, "close")
+    h = f.history_
+    assert h["opt_win_rate"].shape == (SMALL["epochs"], 2)
+    assert np.all((h["opt_win_rate"] >= 0) & (h["opt_win_rate"] <= 1))
+    assert np.all(h["opt_num_refreshes"][-1] >= 1)  # the Hessian estimate was refreshed
+    assert np.all(np.isfinite(h["train_loss"]))
+    # per-seed probe keys: the two seeds' Hessian estimates differ
+    assert not np.allclose(h["opt_h_norm"][-1, 0], h["opt_h_norm"][-1, 1])
