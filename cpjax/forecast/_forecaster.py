@@ -16,7 +16,7 @@ import pandas as pd
 from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..nn import get_model, make_config
-from ..optim import extra_update_args, make_optimizer, optimizer_config
+from ..optim import extra_update_args, make_optimizer, optimizer_config, required_extra_args
 from ..train import TrainConfig, fit_network, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
 from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
@@ -134,8 +134,6 @@ class Forecaster:
             module = self._build()
             ocfg, tx = self._optimizer()
             extra = None
-            from ..optim import required_extra_args
-
             if required_extra_args(ocfg):
                 def extra(ctx):
                     return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn,
