@@ -40,10 +40,10 @@ REQUIRED_EXTRA_ARG = {"hutchinson": "loss_fn", "gnb": "output_fn"}
 class SophiaStats(NamedTuple):
     """Diagnostics of the last step (float32 scalars, ``num_refreshes`` int32)."""
 
-    win_rate: jax.Array  # fraction of coordinates with |r| < clip (healthy: 0.1 .. 0.5)
-    h_norm: jax.Array  # L2 norm of the Hessian EMA h
+    win_rate: jax.Array  # this step: fraction of coordinates with |r| < clip (healthy 0.1..0.5)
+    h_norm: jax.Array  # L2 norm of the Hessian EMA h in the state (updated at refreshes)
     h_hat_norm: jax.Array  # L2 norm of the last fresh estimate ĥ
-    h_nonpos_frac: jax.Array  # fraction of coordinates with gamma*h <= eps (sign-like steps)
+    h_nonpos_frac: jax.Array  # fraction of coordinates of h with gamma*h <= eps (sign-like steps)
     num_refreshes: jax.Array  # number of estimator calls so far
 
 
@@ -198,8 +198,14 @@ def scale_by_sophia(
                               + jnp.asarray(1.0 - b2, a.dtype) * e.astype(a.dtype)),
                 h, h_hat,
             )
+            # h only changes here, so its summaries are computed here (not on every step)
             stats = stats._replace(
-                h_hat_norm=_global_norm(h_hat), num_refreshes=stats.num_refreshes + 1
+                h_norm=_global_norm(h),
+                h_hat_norm=_global_norm(h_hat),
+                h_nonpos_frac=_fraction(
+                    h, lambda v: jnp.asarray(gamma, v.dtype) * v <= jnp.asarray(eps, v.dtype)
+                ),
+                num_refreshes=stats.num_refreshes + 1,
             )
             return h, key, stats
 
@@ -229,13 +235,7 @@ def scale_by_sophia(
             ratio = jax.tree.map(
                 lambda r: jnp.clip(r, -jnp.asarray(c, r.dtype), jnp.asarray(c, r.dtype)), ratio
             )
-        stats = stats._replace(
-            win_rate=win,
-            h_norm=_global_norm(h_new),
-            h_nonpos_frac=_fraction(
-                h_used, lambda h: jnp.asarray(gamma, h.dtype) * h <= jnp.asarray(eps, h.dtype)
-            ),
-        )
+        stats = stats._replace(win_rate=win)
         new_state = SophiaState(count=count_inc, mu=mu, h=h_new, key=key, stats=stats)
         return ratio, new_state
 

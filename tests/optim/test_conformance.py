@@ -76,7 +76,8 @@ def test_converges(case, problem):
     assert spec(state0) == spec(state)
 
 
-@pytest.mark.parametrize("dtype", ["bfloat16", "float64"])  # float32: every other test
+# float32: every other test; float64 (x64 retraces everything) in the slow run
+@pytest.mark.parametrize("dtype", ["bfloat16", pytest.param("float64", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("case", IDS)
 def test_dtype_preserved(case, dtype):
     with jax.enable_x64(dtype == "float64"):

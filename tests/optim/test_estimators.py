@@ -57,7 +57,7 @@ def _assert_unbiased(draws, exact):
     assert np.sum(((mean - 1.25 * exact) / se) ** 2) > limit
 
 
-@pytest.mark.parametrize("probe", ["rademacher", "gaussian"])
+@pytest.mark.parametrize("probe", ["rademacher", pytest.param("gaussian", marks=pytest.mark.slow)])
 def test_hutchinson_matches_exact_hessian_diagonal(probe):
     params, out = _mlp(1)
     y = jnp.linspace(-1.0, 1.0, 16, dtype=jnp.float32)[:, None]
