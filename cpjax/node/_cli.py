@@ -90,8 +90,8 @@ def register(subparsers) -> None:
     t.add_argument("--depth", type=int, default=2)
     t.add_argument("--activation", default="relu", choices=["relu", "softplus", "tanh"])
     t.add_argument("--solver", default="tsit5", choices=["tsit5", "dopri5", "rk4"])
-    t.add_argument("--window", type=int, default=13, help="training window in months (0 = all)")
-    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--window", type=int, default=25, help="training window in months (0 = all)")
+    t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--baselines", default="persistence,seasonal_naive,arima",
                    help="comma-separated from persistence, seasonal_naive, arima ('' for none)")
     t.add_argument("--seed", type=int, default=0)

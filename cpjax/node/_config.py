@@ -99,11 +99,11 @@ class NodeConfig:
     dt0_years: float = 1.0 / 24.0
     max_steps: int = 4096
     optimizer: str = "adam"
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
     steps: int = 1500
-    window: int = 13
+    window: int = 25
     batch_size: int = 64
     eval_every: int = 25
     patience: int = 12
