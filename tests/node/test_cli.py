@@ -1,0 +1,94 @@
+"""``cpjax node train`` / ``cpjax node generate`` through cpjax.cli.main, good and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+FAST = ["--width", "8", "--depth", "1", "--solver", "rk4", "--epochs", "1",
+        "--baselines", "persistence,seasonal_naive"]
+
+
+def test_train_then_generate_on_demo(cli_main, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli_main(["node", "train", "--demo", *FAST, "--out", str(out)]) == 0
+    for name in ("model/hyperparams.json", "model/params.eqx", "metrics.csv", "fit.png",
+                 "config.json", "forecasts.csv", "history.csv"):
+        assert (out / name).is_file(), name
+    m = pd.read_csv(out / "metrics.csv")
+    assert {"neural_ode", "persistence", "seasonal_naive"} <= set(m["method"])
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["settings"]["width"] == 8 and "versions" in cfg
+    gen = tmp_path / "gen"
+    assert cli_main(["node", "generate", "--model", str(out), "--until", "2023-06",
+                     "--initial", "thermal=40", "--province", "Demo-B", "--out", str(gen)]) == 0
+    traj = pd.read_csv(gen / "trajectories.csv")
+    assert list(traj.columns) == ["panel", "date", "thermal", "hydro", "wind"]
+    assert traj["date"].iloc[0] == "2021-12" and traj["date"].iloc[-1] == "2023-06"
+    assert traj["thermal"].iloc[0] == pytest.approx(40.0)
+    timing = json.loads((gen / "config.json").read_text())["timing"]
+    assert timing["run_seconds"] > 0
+
+
+def _ytd_file(tmp_path, months=12):
+    rows = ["month,province,source,generation_ytd_1e4kwh"]
+    for i in range(months):
+        y, m = 2020 + i // 12, i % 12 + 1
+        rows.append(f"{y}-{m:02d},Shandong,thermal,{1e5 * m}")
+    f = tmp_path / "ytd.csv"
+    f.write_text("\n".join(rows) + "\n")
+    return f
+
+
+@pytest.mark.parametrize("args, message", [
+    (["node", "train", "--data", "nope.csv"], "not found"),
+    (["node", "train", "--demo", "--series", "termal"], "did you mean 'thermal'"),
+    (["node", "train", "--demo", "--province", "Demo-Z"], "unknown province"),
+    (["node", "train", "--demo", "--epochs", "0"], "positive integer"),
+    (["node", "train", "--demo", "--start", "2021-06"], "only 7 time points"),
+    (["node", "train"], "exactly one of --demo or --data"),
+    (["node", "train", "--demo", "--baselines", "prophet"], "unknown baseline"),
+    (["node", "generate", "--model", "missing_dir"], "no Neural ODE model"),
+])
+def test_bad_input_exit_2_one_line_nothing_written(cli_main, tmp_path, capsys, monkeypatch,
+                                                   args, message):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    assert cli_main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_bad_data_file_contents(cli_main, tmp_path, capsys):
+    short = _ytd_file(tmp_path, months=12)
+    out = tmp_path / "out"
+    assert cli_main(["node", "train", "--data", str(short), "--out", str(out)]) == 2
+    assert "only 12 time points" in capsys.readouterr().err
+    assert cli_main(["node", "train", "--data", str(short), "--province", "Shandon",
+                     "--out", str(out)]) == 2
+    assert "did you mean 'Shandong'" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bad_generate_options(cli_main, tmp_path, capsys):
+    import numpy as np
+
+    from cpjax.node import NodeConfig, NodeModel, Scaler, make_field, save_model
+
+    cfg = NodeConfig(width=4, depth=1, solver="rk4")
+    model = NodeModel(make_field(1, cfg), cfg, ("thermal",), ("A",), "TWh/month",
+                      Scaler(np.ones((1, 1)), np.ones((1, 1))), "2010-01", "2021-12",
+                      np.ones((1, 1)))
+    save_model(model, tmp_path / "m" / "model")
+    out = tmp_path / "out"
+    for extra, msg in ((["--initial", "thermal"], "SERIES=VALUE"),
+                       (["--initial", "coal=3"], "unknown series"),
+                       (["--until", "2020-01"], "after the start"),
+                       (["--until", "20x0"], "YYYY-MM")):
+        assert cli_main(["node", "generate", "--model", str(tmp_path / "m"), *extra,
+                         "--out", str(out)]) == 2
+        assert msg in capsys.readouterr().err
+    assert not out.exists()
