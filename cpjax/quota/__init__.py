@@ -34,6 +34,10 @@ from ._inventory import (
     assign_categories as assign_categories,
     read_units as read_units,
 )
+from ._neural import (
+    network_output_model as network_output_model,
+    register_network_output_models as register_network_output_models,
+)
 from ._output import (
     OUTPUT_MODELS as OUTPUT_MODELS,
     compare_output_models as compare_output_models,
@@ -54,5 +58,3 @@ from ._run import (
     run_quota as run_quota,
     summarize as summarize,
 )
-from ._neural import network_output_model as network_output_model
-from ._neural import register_network_output_models as register_network_output_models
