@@ -32,7 +32,7 @@ def _row_ref(i: int, is_csv: bool) -> str:
 
 def _load(source, sheet) -> tuple[pd.DataFrame, str, bool]:
     if isinstance(source, pd.DataFrame):
-        return source.copy(), "the DataFrame", False
+        return source.copy(), str(source.attrs.get("source", "the DataFrame")), False
     if not isinstance(source, str | os.PathLike):
         raise CpjaxInputError(
             f"cannot read a table from a {type(source).__name__}; "

@@ -75,6 +75,7 @@ def _forecast(args: argparse.Namespace) -> int:
 
     if args.demo:
         data, target = demo_market(), args.target or "close"
+        data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
     else:
         data, target = args.data, args.target
     cfg = ForecasterConfig(
