@@ -27,20 +27,8 @@ def mpsge_paths():
 
 
 @pytest.fixture()
-def cli(monkeypatch):
-    """``cpjax.cli.main`` with the cge command registered (other parts may be absent here)."""
-    import importlib
+def cli():
+    """The real ``cpjax.cli.main`` (every subcommand registered)."""
+    from cpjax.cli import main
 
-    import cpjax.cli as cli_mod
-
-    mods = []
-    for name in cli_mod.SUBCOMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-            mods.append(name)
-        except ModuleNotFoundError:
-            pass
-    if "cpjax.cge._cli" not in mods:
-        mods.append("cpjax.cge._cli")
-    monkeypatch.setattr(cli_mod, "SUBCOMMAND_MODULES", tuple(mods))
-    return cli_mod.main
+    return main

@@ -3,8 +3,6 @@ subcommand modules (other parts' ``_cli`` modules may not exist on this branch).
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from cpjax.node import NodeConfig
@@ -17,9 +15,8 @@ def tiny_config() -> NodeConfig:
 
 
 @pytest.fixture
-def cli_main(monkeypatch):
-    import cpjax.cli as cli
+def cli_main():
+    """The real ``cpjax.cli.main`` (every subcommand registered)."""
+    from cpjax.cli import main
 
-    present = tuple(m for m in cli.SUBCOMMAND_MODULES if importlib.util.find_spec(m) is not None)
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", present)
-    return cli.main
+    return main

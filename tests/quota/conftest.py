@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pandas as pd
 import pytest
 
 
 @pytest.fixture
-def cli_main(monkeypatch):
-    """``cpjax.cli.main`` with only the subcommand modules that exist on this branch."""
-    import cpjax.cli as cli
+def cli_main():
+    """The real ``cpjax.cli.main`` (every subcommand registered)."""
+    from cpjax.cli import main
 
-    present = []
-    for name in cli.SUBCOMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-            present.append(name)
-        except ModuleNotFoundError:
-            pass
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", tuple(present))
-    return cli.main
+    return main
 
 
 def _minimal_units(rows):
