@@ -84,3 +84,32 @@ from ._solve import (
 from ._spec import load_spec as load_spec
 from ._structure import Model as Model
 from ._x64 import x64 as x64
+
+# isort: split
+# calibration and sweeps (docs/calibration.md)
+from ._calib_dynamic import DYNAMIC_OUTPUTS as DYNAMIC_OUTPUTS, dynamic_path as dynamic_path
+from ._calib_file import CalibrationTask as CalibrationTask, load_targets as load_targets
+from ._calib_paths import (
+    PathFunction as PathFunction,
+    static_path as static_path,
+    trend_path as trend_path,
+    trend_year_params as trend_year_params,
+    with_defaults as with_defaults,
+)
+from ._calib_run import CalibrateRun as CalibrateRun, run_calibrate as run_calibrate
+from ._calib_targets import Parameter as Parameter, Target as Target
+from ._calibrate import (
+    CalibrationConfig as CalibrationConfig,
+    CalibrationResult as CalibrationResult,
+    calibrate as calibrate,
+    gradient_check as gradient_check,
+)
+from ._sweep import (
+    device_mesh as device_mesh,
+    grid as grid,
+    initialize_multihost as initialize_multihost,
+    monte_carlo as monte_carlo,
+    path_sweep as path_sweep,
+    solve_sweep as solve_sweep,
+    sweep as sweep,
+)

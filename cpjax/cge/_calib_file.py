@@ -4,8 +4,11 @@ Format (every table but ``[[parameters]]`` and ``[[targets]]`` is optional; see
 ``docs/calibration.md`` and the shipped examples in ``cpjax/cge/data/targets/``)::
 
     [path]                      # which model path is calibrated
-    kind = "trend"              # "trend" (growth drivers, carbon price) or "static" (one equilibrium)
-    years = [2022, 2030]        # first and last year (trend)
+    kind = "dynamic"            # "dynamic" (recursive path with emissions trading, a scenario),
+                                # "trend" (comparative statics: growth drivers, carbon price) or
+                                # "static" (one equilibrium)
+    scenario = "S5"             # dynamic: S1..S5 (cpjax/cge/data/scenarios/)
+    years = [2022, 2030]        # first and last year (dynamic, trend)
     covered = ["TPOW"]          # sectors that pay carbon_price (trend)
     aeei = 0.01                 # default energy-efficiency improvement per year (trend)
     structural = []             # model parameters calibrated as constants (e.g. "sigma.Y.COAL.E")
@@ -46,9 +49,9 @@ from ._calibrate import CalibrationConfig
 
 __all__ = ["CalibrationTask", "load_targets", "PATH_KINDS"]
 
-PATH_KINDS = ("trend", "static")
-_PATH_FIELDS = {"kind": str, "years": list, "covered": list, "aeei": float, "structural": list,
-                "fixed": dict}
+PATH_KINDS = ("dynamic", "trend", "static")
+_PATH_FIELDS = {"kind": str, "scenario": str, "years": list, "covered": list, "aeei": float,
+                "structural": list, "fixed": dict}
 _TOP = ("path", "optimizer", "parameters", "targets", "description")
 
 
@@ -57,7 +60,8 @@ class CalibrationTask:
     """A loaded targets file.
 
     Attributes:
-        path_kind: ``"trend"`` or ``"static"``.
+        path_kind: ``"dynamic"``, ``"trend"`` or ``"static"``.
+        scenario: the scenario of a dynamic path (``"S1"``..``"S5"``).
         years: first and last year (trend).
         covered: sectors paying the carbon price (trend).
         aeei: default annual energy-efficiency improvement (trend).
@@ -67,7 +71,8 @@ class CalibrationTask:
         description: free text from the file; source: the file path.
     """
 
-    path_kind: str = "trend"
+    path_kind: str = "dynamic"
+    scenario: str = "S1"
     years: tuple[int, int] = (2022, 2030)
     covered: tuple[str, ...] = ("TPOW",)
     aeei: float = 0.01
@@ -83,7 +88,7 @@ class CalibrationTask:
 def _unknown(file: str, where: str, key: str, allowed: list[str]) -> CpjaxInputError:
     near = close_matches(key, allowed)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    return CpjaxInputError(f"targets file {file}: unknown field {where}{key!r}{hint} "
+    return CpjaxInputError(f"targets file {file}: unknown field {where}{key}{hint} "
                            f"Allowed: {', '.join(allowed)}.")
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config, write_json
+from ._calib_dynamic import dynamic_path, resolve_dynamic
 from ._calib_file import CalibrationTask, load_targets
 from ._calib_paths import PathFunction, static_path, trend_path, trend_year_params, with_defaults
 from ._calibrate import CalibrationResult, calibrate, gradient_check
@@ -32,7 +33,7 @@ class CalibrateRun:
 
     Attributes:
         targets: targets file (``.toml``/``.json``), or the name of a shipped one
-            (``baseline_energy``, ``policy_price_path``: ``cpjax/cge/data/targets/``).
+            (``baseline_energy``, ``s5_price_path``, ``trend_emissions``: ``cpjax/cge/data/targets/``).
         demo: use the shipped stylized provincial SAM and specification.
         sam, spec: SAM and specification paths when not ``demo``.
         check_gradient: compare the implicit gradient of the loss with central finite differences
@@ -68,6 +69,9 @@ def build_path(model: Model, task: CalibrationTask) -> PathFunction:
     if task.path_kind == "static":
         names = [p.name for p in task.parameters] + [n for n, _ in task.fixed]
         path = static_path(model, list(dict.fromkeys(names)), outputs)
+    elif task.path_kind == "dynamic":
+        path = dynamic_path(model, task.scenario, tuple(range(task.years[0], task.years[1] + 1)),
+                            outputs, structural=task.structural)
     else:
         path = trend_path(model, tuple(range(task.years[0], task.years[1] + 1)), outputs,
                           structural=task.structural, covered=task.covered, aeei=task.aeei)
@@ -79,6 +83,8 @@ def resolve_path(model: Model, task: CalibrationTask, theta: dict[str, Any],
     """Outputs re-solved year by year with :func:`~cpjax.cge.solve` at ``theta`` (independent of
     the calibration's scan: parameters built in NumPy, a fresh solve per year from the benchmark)."""
     full = {**{k: np.asarray(v) for k, v in path.defaults.items()}, **theta}
+    if task.path_kind == "dynamic":
+        return resolve_dynamic(model, task.scenario, full, path)
     fns = {o: scalar_output(model, o, xp=np) for o in path.outputs}
     out: dict[str, list[float]] = {o: [] for o in path.outputs}
     for k in range(len(path.years)):
@@ -128,7 +134,8 @@ def run_calibrate(run: CalibrateRun, out: str | os.PathLike) -> CalibrationResul
     finally:
         if bar is not None:
             bar.close()
-    grad_rows = gradient_check(path, task.targets, task.parameters) if run.check_gradient else []
+    grad_rows = (gradient_check(path, task.targets, task.parameters, forward_only=False)
+                 if run.check_gradient else [])
     again = resolve_path(model, task, result.params, path)
     fit = []
     for row in result.fit:

@@ -210,7 +210,7 @@ def calibration_loss(path: PathFunction, targets: Sequence[Target],
     defaults = path.defaults
 
     def loss(theta: Mapping[str, jax.Array]) -> tuple[jax.Array, tuple]:
-        full = {k: jnp.asarray(theta.get(k, v), jnp.float64) for k, v in defaults.items()}
+        full = {k: jnp.asarray(theta[k] if k in theta else v, jnp.float64) for k, v in defaults.items()}
         outs, status = path.fn(full)
         total = jnp.asarray(0.0, jnp.float64)
         for t, ix in terms:

@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "(format: docs/calibration.md). Writes calibrated.json, fit.csv, trace.csv, "
                     "gradient_check.csv and config.json.")
     p.add_argument("--targets", required=True,
-                   help="targets file (.toml/.json) or a shipped name: baseline_energy, policy_emissions")
+                   help="targets file (.toml/.json) or a shipped name: baseline_energy, s5_price_path, trend_emissions")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--demo", action="store_true", help="stylized 2022 coal-province SAM (synthetic)")
     src.add_argument("--sam", help="SAM file (CSV/Excel; rows receive, columns pay)")
