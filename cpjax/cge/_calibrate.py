@@ -69,6 +69,10 @@ class CalibrationConfig:
         patience: see ``rtol``.
         max_rejections: stop after this many consecutive rejected trial points.
         grow: step scale multiplier after an accepted step (capped at 1).
+        gradient: ``"implicit"`` (one reverse pass through every equilibrium) or
+            ``"finite_difference"`` (central differences, two forward paths per parameter entry;
+            the reference for timing comparisons).
+        fd_rel_step: finite-difference step relative to ``max(1, |value|)``.
     """
 
     optimizer: str = "lbfgs"
@@ -81,6 +85,8 @@ class CalibrationConfig:
     patience: int = 5
     max_rejections: int = 12
     grow: float = 2.0
+    gradient: str = "implicit"
+    fd_rel_step: float = 1e-6
 
     def check(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -89,6 +95,9 @@ class CalibrationConfig:
         for name in ("learning_rate", "max_step"):
             if not getattr(self, name) > 0:
                 raise CpjaxInputError(f"{name} = {getattr(self, name)} must be > 0")
+        if self.gradient not in ("implicit", "finite_difference"):
+            raise CpjaxInputError(f"gradient {self.gradient!r} is unknown; choose 'implicit' or "
+                                  "'finite_difference'")
         if self.max_steps < 1 or self.patience < 1 or self.max_rejections < 1:
             raise CpjaxInputError("max_steps, patience and max_rejections must be >= 1")
 
@@ -183,6 +192,9 @@ def calibrate(path: PathFunction, targets: Sequence[Target], params: Sequence[Pa
     resolved = _resolve(path, params)
     _target_terms(path, targets)  # bad targets are input errors before any compilation
     vg = loss_and_grad(path, targets, params)
+    if cfg.gradient == "finite_difference":
+        loss_fn = calibration_loss(path, targets, params)
+        fwd = jax.jit(loss_fn)
     spec = {p.name: (kind, p.lower, p.upper, _scale(p, x0)) for p, kind, x0 in resolved}
     u_np = {n: np.asarray(_inverse(k, x0, lo, hi, sc)) for (p, _, x0), (n, (k, lo, hi, sc))
             in zip(resolved, spec.items())}
@@ -198,7 +210,11 @@ def calibrate(path: PathFunction, targets: Sequence[Target], params: Sequence[Pa
             x = jnp.asarray(u[n])
             theta[n], dtheta[n] = jax.jvp(lambda v, k=k, lo=lo, hi=hi, sc=sc: _forward(k, v, lo, hi, sc),
                                           (x,), (jnp.ones_like(x),))
-        (val, (outs, status)), g = vg(_full(path, theta))
+        if cfg.gradient == "implicit":
+            (val, (outs, status)), g = vg(_full(path, theta))
+        else:
+            val, (outs, status) = fwd(_full(path, theta))
+            g = _central_differences(fwd, path, theta, cfg.fd_rel_step)
         gu = {n: np.asarray(g[n] * dtheta[n]) for n in spec}  # chain rule through the transform
         return float(val), gu, outs, np.asarray(status)
 
@@ -268,6 +284,25 @@ def calibrate(path: PathFunction, targets: Sequence[Target], params: Sequence[Pa
         converged=converged or loss <= cfg.loss_tol, reason=reason, steps=len(trace) - 1,
         accepted=accepted, outputs=out_lists, status=status.reshape(-1).astype(int).tolist(),
         fit=_fit_rows(path, targets, outs), trace=trace, wall_s=time.perf_counter() - t0)
+
+
+def _central_differences(fwd: Callable, path: PathFunction, theta: Mapping[str, jax.Array],
+                         rel_step: float) -> dict[str, np.ndarray]:
+    """Central differences of the loss in physical units (two forward paths per entry)."""
+    out = {}
+    for n, x in theta.items():
+        x = np.asarray(x, np.float64)
+        g = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            h = rel_step * max(1.0, abs(float(x[i])))
+            vals = []
+            for sgn in (1.0, -1.0):
+                xs = x.copy()
+                xs[i] += sgn * h
+                vals.append(float(fwd(_full(path, {**theta, n: xs}))[0]))
+            g[i] = (vals[0] - vals[1]) / (2 * h)
+        out[n] = g
+    return out
 
 
 def _norm(tree: Mapping[str, np.ndarray]) -> float:

@@ -111,3 +111,16 @@ def test_shipped_targets_files_load(name):
 
     task = cge.load_targets(TARGETS_DIR / f"{name}.toml")
     assert task.parameters and task.targets
+
+
+@pytest.mark.slow
+def test_seed001_calibrate_script_smoke(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "scripts" / "seed001_calibrate.py"), "--out",
+                           str(tmp_path)], capture_output=True, text=True, cwd=root, timeout=3000)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (tmp_path / "summary.md").is_file() and (tmp_path / "scenarios.csv").is_file()

@@ -69,18 +69,18 @@ def test_generic_sweep_pads_and_drops(sharded):
     np.testing.assert_allclose(sharded["generic"], np.arange(7.0) ** 2 + 1.0)
 
 
-def test_single_device_modes_agree_on_a_path(demo):
-    path = cge.trend_path(demo, years=(2022, 2023, 2024), outputs=("energy_mtce.total",))
-    theta = cge.grid(**{"growth.tfp": [0.0, 0.02, 0.04]})
+def test_single_device_modes_agree_on_a_path(mpsge_paths):
+    m = cge.load_model(*mpsge_paths)
+    path = cge.static_path(m, ["endow.RA.L", "endow.RA.K"], ["real_consumption.RA", "price.L"])
+    theta = cge.grid(**{"endow.RA.L": [60.0, 70.0, 77.0], "endow.RA.K": [80.0, 90.0]})
     out_v, st_v = cge.path_sweep(path, theta, mode="vmap")
     out_s, st_s = cge.path_sweep(path, theta, mode="shard")
-    assert out_v["energy_mtce.total"].shape == (3, 3)
-    np.testing.assert_allclose(out_s["energy_mtce.total"], out_v["energy_mtce.total"], rtol=1e-12)
-    assert np.all(st_v == 0)
-    # energy grows with TFP growth, and the first year is the benchmark in every scenario
-    e = out_v["energy_mtce.total"]
-    np.testing.assert_allclose(e[:, 0], 219.0, rtol=1e-9)
-    assert np.all(np.diff(e[:, -1]) > 0)
+    assert out_v["real_consumption.RA"].shape == (6, 1)
+    np.testing.assert_allclose(out_s["real_consumption.RA"], out_v["real_consumption.RA"], rtol=1e-12)
+    assert np.all(st_v == 0) and np.all(st_s == 0)
+    # Cobb-Douglas economy: U = 150 (L/70)^(7/15) (K/80)^(8/15) (MPSGE.jl 2x2; 1.0454821 at L = 77)
+    want = 150 * (theta["endow.RA.L"] / 70) ** (7 / 15) * (theta["endow.RA.K"] / 80) ** (8 / 15)
+    np.testing.assert_allclose(out_v["real_consumption.RA"][:, 0], want, rtol=1e-9)
 
 
 def test_grid_and_monte_carlo():
