@@ -285,7 +285,10 @@ def ets_report(model: Model, layout: EtsLayout, zx: Array, prm: dict[str, Array]
     hh = [h for h, a in enumerate(st.agents) if model.roles[a] == "households"][0]
     sav = [h for h, a in enumerate(st.agents) if model.roles[a] == "savings"]
     real_c = ev["cons"][hh] / jnp.exp(ev["lpcd"][hh])
-    invest = (ev["cons"][sav[0]] / jnp.exp(ev["lpcd"][sav[0]])) if sav else jnp.zeros(())
+    # real fixed investment: the savings account's purchases of domestic sector goods (its
+    # payments to the trade partners are lending, not capital formation)
+    goods = np.array([st.goods.index(s) for s in model.sectors], dtype=np.int64)
+    invest = jnp.sum(ev["cons_qty"][sav[0], goods]) if sav else jnp.zeros(())
     return {
         "carbon_price": market_price,
         "sector_price": pi * covered,
