@@ -96,3 +96,38 @@ def test_cli_bad_inputs(cli, tmp_path, capsys):
                                  str(tmp_path / "nope.csv")], "not found")
     _bad(cli, tmp_path, capsys, ["--demo", "--scenario-file", str(tmp_path / "none.toml")], "not found")
     _bad(cli, tmp_path, capsys, ["--sam", str(tmp_path / "x.csv")], "--spec")
+
+
+@pytest.mark.slow
+def test_make_study_matches_run_scenarios_and_differentiates(demo):
+    import jax
+
+    scen = cge.demo_scenarios(["S1", "S4"])
+    with cge.x64():
+        drivers = cge.trend_drivers()
+        res = cge.run_scenarios(demo, drivers, scen)
+        study = cge.make_study(demo, scen, 9)
+        prm = cge.as_float64(cge.dynamic_params(demo))
+        d = cge.as_float64(drivers._replace(years=None))
+        red = cge.as_float64(np.stack([cge.reduction_path(s, 9) for s in scen]))
+        out = jax.jit(study)(prm, d, red)
+        np.testing.assert_allclose(out["carbon_price"][1], res["S4"]["carbon_price"], rtol=1e-9)
+        g = jax.jit(jax.grad(lambda r: study(prm, d, r)["carbon_price"][1, -1]))(red)
+    g = np.asarray(g)
+    assert g[1, -1] > 0 and np.all(g[0] == 0)  # S1's price is exogenous
+
+
+@pytest.mark.slow
+def test_seed001_script_smoke(tmp_path, monkeypatch):
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "seed001_scenarios.py"
+    spec = importlib.util.spec_from_file_location("seed001_scenarios", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(sys, "argv", ["x", "--seeds", "0", "--steps", "5", "--out", str(tmp_path)])
+    mod.main()
+    assert (tmp_path / "seed001_scenarios.md").is_file()
+    assert (tmp_path / "seed001_scenarios" / "price_node.png").is_file()
