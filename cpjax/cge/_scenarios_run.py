@@ -169,10 +169,12 @@ def plot_scenarios(results: Mapping[str, Mapping[str, np.ndarray]], years: Seque
     paths = []
     for fname, (key, label) in FIGURES.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        for name, o in results.items():
-            if name == "no_ets":
-                continue
-            ax.plot(list(years), np.asarray(o[key]), marker="o", ms=3, label=name)
+        styles = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1)), "v")]
+        shown = [n for n in results if n != "no_ets"]
+        for k, name in enumerate(shown):  # distinct styles: S1–S3 and S4/S5 nearly coincide
+            ls, mk = styles[k % len(styles)]
+            ax.plot(list(years), np.asarray(results[name][key]), linestyle=ls, marker=mk, ms=4,
+                    label=name, alpha=0.85)
         ax.set_xlabel("year")
         ax.set_ylabel(label)
         ax.set_title(label + title_suffix)
