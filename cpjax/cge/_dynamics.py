@@ -159,7 +159,6 @@ class _Static:
     cap: int
     partners: np.ndarray
     fuel_pw_edges: np.ndarray
-    hh: int
 
 
 def _static(model: Model, cfg: PathConfig) -> _Static:
@@ -181,7 +180,7 @@ def _static(model: Model, cfg: PathConfig) -> _Static:
     return _Static(np.array(top), np.array(e_n), st.goods.index(cfg.labour_factor),
                    st.goods.index(cfg.capital_factor),
                    np.array([st.goods.index(q) for q in model.partners], dtype=np.int64),
-                   np.array(pw_edges, dtype=np.int64), 0)
+                   np.array(pw_edges, dtype=np.int64))
 
 
 def make_path(model: Model, config: PathConfig = PathConfig()):

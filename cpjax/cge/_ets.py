@@ -188,7 +188,6 @@ def _covered_ref(yp: YearPolicy) -> Array:
 
 def apply_ets(layout: EtsLayout, prm: dict[str, Array], u: Array, yp: YearPolicy) -> dict[str, Array]:
     """CGE parameters with the carbon prices ``π(u)`` applied (surcharges, subsidies, lump sums)."""
-    n_s = len(layout.sectors)
     _, _, pi = prices(layout, u, yp)
     covered = yp.exo + yp.trade + yp.own
     pnum = prm["fixed_price"][0]
@@ -203,7 +202,6 @@ def apply_ets(layout: EtsLayout, prm: dict[str, Array], u: Array, yp: YearPolicy
     endow = prm["endow"]
     endow = endow.at[layout.recipient, layout.numeraire].add(lump)
     endow = endow.at[layout.gov, layout.numeraire].add(-lump)
-    del n_s
     return {**prm, "surcharge": sur, "endow": endow}
 
 
