@@ -190,7 +190,7 @@ def make_path(model: Model, config: PathConfig = PathConfig()):
     arrays of shape (years,), ``policy`` :class:`EtsPolicy`. Returns a dict of arrays with a
     leading years axis: ``carbon_price`` (CNY/t), ``trading_volume_mt``, ``energy_mtce``,
     ``emissions_mt`` (provincial direct), ``covered_emissions_mt``, ``cap_mt``, ``sector_price``,
-    ``sector_emissions_mt``, ``sector_indirect_mt``, ``sector_output``, ``allocation_mt``, ``gdp``,
+    ``sector_emissions_mt``, ``sector_indirect_mt``, ``sector_output``, ``allocation_mt``, ``gdp``, ``government_income``,
     ``real_consumption``, ``investment_real``, ``carbon_revenue``, ``capital``, ``labour_index``,
     ``tfp_index``, ``status`` (0 converged), ``iterations``, ``residual``, ``z`` (unknowns).
     Call it inside :func:`~cpjax.cge.x64` with float64 inputs (:func:`as_float64`).

@@ -301,6 +301,7 @@ def ets_report(model: Model, layout: EtsLayout, zx: Array, prm: dict[str, Array]
         "sector_indirect_mt": indirect,
         "sector_output": output,
         "gdp": scalar_output(model, "gdp")(ev),
+        "government_income": ev["m"][layout.gov],
         "real_consumption": real_c,
         "investment_real": invest,
     }

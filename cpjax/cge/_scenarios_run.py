@@ -90,7 +90,9 @@ def scenario_rows(model: Any, results: Mapping[str, Mapping[str, np.ndarray]],
                 "trading_volume_mt": float(o["trading_volume_mt"][i]),
                 "carbon_price_cny": float(o["carbon_price"][i]), "gdp": float(o["gdp"][i]),
                 "welfare_ev": float(o["real_consumption"][i] - base["real_consumption"][i]),
-                "carbon_revenue": float(o["carbon_revenue"][i]), "capital": float(o["capital"][i]),
+                "carbon_revenue": float(o["carbon_revenue"][i]),
+                "government_income": float(o["government_income"][i]),
+                "capital": float(o["capital"][i]),
                 "status": int(o["status"][i]), "iterations": int(o["iterations"][i]),
                 "residual": float(o["residual"][i])})
     return rows

@@ -131,3 +131,13 @@ def test_seed001_script_smoke(tmp_path, monkeypatch):
     mod.main()
     assert (tmp_path / "seed001_scenarios.md").is_file()
     assert (tmp_path / "seed001_scenarios" / "price_node.png").is_file()
+
+
+@pytest.mark.slow
+def test_cli_demo_node_drivers(cli, tmp_path):
+    out = tmp_path / "node"
+    assert cli(["scenarios", "--demo", "--drivers", "node", "--node-steps", "20",
+                "--scenarios", "S1,S5", "--out", str(out)]) == 0
+    with open(out / "drivers.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 9 and rows[0]["drivers"] == "node"
