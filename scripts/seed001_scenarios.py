@@ -87,7 +87,7 @@ def main() -> None:
         prep_report = res.prepared.report
         k = int(np.nonzero(clean.dates == np.datetime64("2021-01", "M"))[0][0])
         traj = generate_trajectories(res.model, "2030-12", start="2021-01",
-                                     initial=clean.values[:, k], panels=[clean.panels[0]])
+                                     initial=clean.values[0, k], panels=[clean.panels[0]])
         node_ds.append(drivers_from_trajectories(traj, 2022, 2030))
         if trend_d is None:
             t_hist = calendar_years(clean.dates)
