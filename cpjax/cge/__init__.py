@@ -4,6 +4,11 @@ Public names (see ``docs/cge.md``): load a model from a SAM and a specification,
 by name, solve (fixed point or Newton; implicitly differentiable; vmap over scenarios), report
 every variable by name, and run the model checks (replication, homogeneity, Walras, identities).
 All entry points compute in float64 inside :func:`x64` (a context, not a global switch).
+
+Emissions trading, dynamics and scenarios (``docs/scenarios.md``): :func:`solve_ets` (one year
+with the trading block), :func:`make_path` / :func:`solve_path` (2022–2030 as a ``lax.scan`` of
+equilibria, differentiable), :func:`run_scenarios` / :func:`make_study` (S1–S5 of seed 001),
+:func:`run_scenarios_to_dir` (``cpjax scenarios``).
 """
 
 from ._build import build_model as build_model

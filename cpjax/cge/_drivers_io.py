@@ -86,7 +86,7 @@ def node_demo_drivers(first_year: int, last_year: int, seed: int = 0, steps: int
     res = train_node(data, NodeConfig(steps=steps, seed=seed), baselines=())
     k = int(np.nonzero(data.dates == np.datetime64("2021-01", "M"))[0][0])
     traj = generate_trajectories(res.model, f"{last_year}-12", start="2021-01",
-                                 initial=data.values[:, k], panels=[data.panels[0]])
+                                 initial=data.values[0, k], panels=[data.panels[0]])
     return drivers_from_trajectories(traj, first_year, last_year)
 
 

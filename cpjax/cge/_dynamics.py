@@ -4,8 +4,8 @@
 Year 0 (2022, the SAM year) is the benchmark economy; from year 1 on, with the drivers of that
 year (:class:`cpjax.node.CGEDrivers`: growth fractions per year):
 
-* capital ``K_t = K_{t−1}(1 − δ) + I_{t−1}`` (``I`` = real investment of the savings account in the
-  previous year's equilibrium, ``K_0`` = benchmark capital income / ``rent_rate``); the capital
+* capital ``K_t = K_{t−1}(1 − δ) + I_{t−1}`` (``I`` = real fixed investment: the savings account's
+  purchases of sector goods in the previous year's equilibrium, ``K_0`` = benchmark capital income / ``rent_rate``); the capital
   endowment is scaled by ``K_t / K_0``;
 * labour supply ``L_t = L_{t−1}(1 + labour_growth_t)``;
 * TFP: every sector's top-level efficiency ``A_t = A_{t−1}(1 + tfp_growth_t)(1 + tfp_extra_i)``;
@@ -118,8 +118,8 @@ def as_float64(tree: Any) -> Any:
 
 
 def dynamic_params(model: Model, params: dict[str, Any] | None = None, depreciation: float = 0.05,
-                   rent_rate: float = 0.06, tfp_extra: Any = None) -> DynamicParams:
-    """Default :class:`DynamicParams` (numpy float64): δ = 5 %/yr, gross return 6 %/yr."""
+                   rent_rate: float = 0.10, tfp_extra: Any = None) -> DynamicParams:
+    """Default :class:`DynamicParams` (numpy float64): δ = 5 %/yr, gross return 10 %/yr (net 5 % + δ)."""
     prm = {k: np.array(v, dtype=np.float64) for k, v in (params or model.params).items()}
     extra = np.zeros(len(model.sectors)) if tfp_extra is None else np.asarray(tfp_extra, np.float64)
     return DynamicParams(prm, np.float64(depreciation), np.float64(rent_rate), extra)
@@ -134,7 +134,7 @@ def no_policy(model: Model, n_years: int) -> EtsPolicy:
                      np.ones((n_years, s)))
 
 
-def trend_drivers(first_year: int = 2022, last_year: int = 2030, tfp_growth: Any = 0.01,
+def trend_drivers(first_year: int = 2022, last_year: int = 2030, tfp_growth: Any = 0.005,
                   labour_growth: Any = -0.003, aeei: Any = 0.01, energy_price_growth: Any = 0.0,
                   carbon_price_base: Any = 58.0, carbon_price_growth: Any = 0.05) -> Drivers:
     """Smooth-trend drivers (the seed's "traditional CGE"): constant growth rates.
@@ -159,7 +159,6 @@ class _Static:
     cap: int
     partners: np.ndarray
     fuel_pw_edges: np.ndarray
-    hh: int
 
 
 def _static(model: Model, cfg: PathConfig) -> _Static:
@@ -181,7 +180,7 @@ def _static(model: Model, cfg: PathConfig) -> _Static:
     return _Static(np.array(top), np.array(e_n), st.goods.index(cfg.labour_factor),
                    st.goods.index(cfg.capital_factor),
                    np.array([st.goods.index(q) for q in model.partners], dtype=np.int64),
-                   np.array(pw_edges, dtype=np.int64), 0)
+                   np.array(pw_edges, dtype=np.int64))
 
 
 def make_path(model: Model, config: PathConfig = PathConfig()):
@@ -191,7 +190,7 @@ def make_path(model: Model, config: PathConfig = PathConfig()):
     arrays of shape (years,), ``policy`` :class:`EtsPolicy`. Returns a dict of arrays with a
     leading years axis: ``carbon_price`` (CNY/t), ``trading_volume_mt``, ``energy_mtce``,
     ``emissions_mt`` (provincial direct), ``covered_emissions_mt``, ``cap_mt``, ``sector_price``,
-    ``sector_emissions_mt``, ``sector_indirect_mt``, ``sector_output``, ``allocation_mt``, ``gdp``,
+    ``sector_emissions_mt``, ``sector_indirect_mt``, ``sector_output``, ``allocation_mt``, ``gdp``, ``government_income``,
     ``real_consumption``, ``investment_real``, ``carbon_revenue``, ``capital``, ``labour_index``,
     ``tfp_index``, ``status`` (0 converged), ``iterations``, ``residual``, ``z`` (unknowns).
     Call it inside :func:`~cpjax.cge.x64` with float64 inputs (:func:`as_float64`).

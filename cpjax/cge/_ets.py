@@ -188,7 +188,6 @@ def _covered_ref(yp: YearPolicy) -> Array:
 
 def apply_ets(layout: EtsLayout, prm: dict[str, Array], u: Array, yp: YearPolicy) -> dict[str, Array]:
     """CGE parameters with the carbon prices ``π(u)`` applied (surcharges, subsidies, lump sums)."""
-    n_s = len(layout.sectors)
     _, _, pi = prices(layout, u, yp)
     covered = yp.exo + yp.trade + yp.own
     pnum = prm["fixed_price"][0]
@@ -203,7 +202,6 @@ def apply_ets(layout: EtsLayout, prm: dict[str, Array], u: Array, yp: YearPolicy
     endow = prm["endow"]
     endow = endow.at[layout.recipient, layout.numeraire].add(lump)
     endow = endow.at[layout.gov, layout.numeraire].add(-lump)
-    del n_s
     return {**prm, "surcharge": sur, "endow": endow}
 
 
@@ -285,7 +283,10 @@ def ets_report(model: Model, layout: EtsLayout, zx: Array, prm: dict[str, Array]
     hh = [h for h, a in enumerate(st.agents) if model.roles[a] == "households"][0]
     sav = [h for h, a in enumerate(st.agents) if model.roles[a] == "savings"]
     real_c = ev["cons"][hh] / jnp.exp(ev["lpcd"][hh])
-    invest = (ev["cons"][sav[0]] / jnp.exp(ev["lpcd"][sav[0]])) if sav else jnp.zeros(())
+    # real fixed investment: the savings account's purchases of domestic sector goods (its
+    # payments to the trade partners are lending, not capital formation)
+    goods = np.array([st.goods.index(s) for s in model.sectors], dtype=np.int64)
+    invest = jnp.sum(ev["cons_qty"][sav[0], goods]) if sav else jnp.zeros(())
     return {
         "carbon_price": market_price,
         "sector_price": pi * covered,
@@ -300,6 +301,7 @@ def ets_report(model: Model, layout: EtsLayout, zx: Array, prm: dict[str, Array]
         "sector_indirect_mt": indirect,
         "sector_output": output,
         "gdp": scalar_output(model, "gdp")(ev),
+        "government_income": ev["m"][layout.gov],
         "real_consumption": real_c,
         "investment_real": invest,
     }

@@ -90,7 +90,9 @@ def scenario_rows(model: Any, results: Mapping[str, Mapping[str, np.ndarray]],
                 "trading_volume_mt": float(o["trading_volume_mt"][i]),
                 "carbon_price_cny": float(o["carbon_price"][i]), "gdp": float(o["gdp"][i]),
                 "welfare_ev": float(o["real_consumption"][i] - base["real_consumption"][i]),
-                "carbon_revenue": float(o["carbon_revenue"][i]), "capital": float(o["capital"][i]),
+                "carbon_revenue": float(o["carbon_revenue"][i]),
+                "government_income": float(o["government_income"][i]),
+                "capital": float(o["capital"][i]),
                 "status": int(o["status"][i]), "iterations": int(o["iterations"][i]),
                 "residual": float(o["residual"][i])})
     return rows
@@ -169,10 +171,12 @@ def plot_scenarios(results: Mapping[str, Mapping[str, np.ndarray]], years: Seque
     paths = []
     for fname, (key, label) in FIGURES.items():
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
-        for name, o in results.items():
-            if name == "no_ets":
-                continue
-            ax.plot(list(years), np.asarray(o[key]), marker="o", ms=3, label=name)
+        styles = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1)), "v")]
+        shown = [n for n in results if n != "no_ets"]
+        for k, name in enumerate(shown):  # distinct styles: S1–S3 and S4/S5 nearly coincide
+            ls, mk = styles[k % len(styles)]
+            ax.plot(list(years), np.asarray(results[name][key]), linestyle=ls, marker=mk, ms=4,
+                    label=name, alpha=0.85)
         ax.set_xlabel("year")
         ax.set_ylabel(label)
         ax.set_title(label + title_suffix)
