@@ -11,6 +11,7 @@ is differentiated implicitly through every year's equilibrium.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,11 +33,12 @@ DYNAMIC_OUTPUTS = ("carbon_price", "trading_volume_mt", "energy_mtce", "emission
                    "covered_emissions_mt", "cap_mt", "carbon_revenue", "gdp", "real_consumption",
                    "investment_real", "capital")
 _ALIASES = {"energy_mtce.total": "energy_mtce", "emissions_mt.total": "emissions_mt"}
-# trend-driver arguments of trend_drivers (fractions per year, CNY/t)
-DYNAMIC_DRIVERS = {"growth.tfp": ("tfp_growth", 0.01), "growth.labour": ("labour_growth", -0.003),
-                   "aeei": ("aeei", 0.01), "growth.energy_price": ("energy_price_growth", 0.0),
-                   "carbon_price_base": ("carbon_price_base", 58.0),
-                   "carbon_price_growth": ("carbon_price_growth", 0.05)}
+# path parameter -> argument of trend_drivers (fractions per year, CNY/t) and its default there
+_ARGS = {"growth.tfp": "tfp_growth", "growth.labour": "labour_growth", "aeei": "aeei",
+         "growth.energy_price": "energy_price_growth", "carbon_price_base": "carbon_price_base",
+         "carbon_price_growth": "carbon_price_growth"}
+_SIG = inspect.signature(trend_drivers).parameters
+DYNAMIC_DRIVERS = {k: (a, float(_SIG[a].default)) for k, a in _ARGS.items()}
 
 
 def _chain(name: str, scenarios: dict[str, Scenario]) -> list[Scenario]:
