@@ -83,6 +83,8 @@ def _pad(batch: Any, n: int, multiple: int) -> tuple[Any, int]:
 def _compiled(fn: Callable, mode: str, mesh: Mesh | None) -> Callable:
     key = (fn, mode, None if mesh is None else tuple(mesh.devices.flat))
     if key not in _COMPILED:
+        if len(_COMPILED) > 64:  # keep the cache bounded (functions hold their models alive)
+            _COMPILED.clear()
         if mode == "loop":
             _COMPILED[key] = jax.jit(fn)
         elif mode == "vmap":

@@ -99,6 +99,14 @@ def test_bad_targets_files_exit_2_and_write_nothing(cli, tmp_path, capsys, text,
     assert not out.exists()
 
 
+def test_sam_without_spec(cli, tmp_path, capsys):
+    t = tmp_path / "t.toml"
+    t.write_text(GOOD)
+    assert cli(["calibrate", "--sam", str(t), "--targets", str(t), "--out", str(tmp_path / "o")]) == 2
+    assert "both --sam PATH and --spec PATH" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
 def test_missing_targets_file(cli, tmp_path, capsys):
     assert cli(["calibrate", "--demo", "--targets", "no_such_name", "--out", str(tmp_path / "o")]) == 2
     assert "shipped names" in capsys.readouterr().err
