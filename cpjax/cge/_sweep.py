@@ -5,8 +5,9 @@ one of three modes that give the same numbers:
 
 * ``"loop"``: one compiled call per scenario (the reference);
 * ``"vmap"``: one compiled ``vmap`` over the whole batch on one device;
-* ``"shard"``: the ``vmap`` with the batch axis split over a 1-D :class:`jax.sharding.Mesh` of all
-  devices (``NamedSharding(mesh, P("batch"))``).  A batch whose size is not a multiple of the
+* ``"shard"``: the batch axis split over a 1-D :class:`jax.sharding.Mesh` of all devices
+  (``NamedSharding(mesh, P("batch"))``); ``jax.shard_map`` runs the ``vmap`` on each device's
+  slice independently (no cross-device communication inside the solver loops).  A batch whose size is not a multiple of the
   device count is padded with copies of its last scenario, and the padding is dropped afterwards.
 
 On one machine the devices are ``jax.devices()`` (on a CPU, ask XLA for several with
@@ -90,8 +91,12 @@ def _compiled(fn: Callable, mode: str, mesh: Mesh | None) -> Callable:
         elif mode == "vmap":
             _COMPILED[key] = jax.jit(jax.vmap(fn))
         else:
-            sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
-            _COMPILED[key] = jax.jit(jax.vmap(fn), in_shardings=(sharding,), out_shardings=sharding)
+            # shard_map: each device runs its own vmap (and its own batched while_loops) on its
+            # slice; a plain jit of the vmap would make every solver iteration's stopping test an
+            # all-reduce over devices, which hangs XLA:CPU's host devices under load
+            spec = PartitionSpec(mesh.axis_names[0])
+            _COMPILED[key] = jax.jit(jax.shard_map(jax.vmap(fn), mesh=mesh, in_specs=(spec,),
+                                                   out_specs=spec, check_vma=False))
     return _COMPILED[key]
 
 
