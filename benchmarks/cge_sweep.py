@@ -6,7 +6,7 @@ Sweeps (policies × elasticities):
   the six energy-intensive industries × the energy-nest elasticity of steel
   (``trend_path`` with one year), for 1, 64 and 1024 scenarios;
 * ``dynamic`` (full mode): the 2022–2030 recursive-dynamic path of scenario S5 per scenario,
-  final reduction rate × the energy-nest elasticity of steel, for 1 and 8 scenarios (1 repeat).
+  final reduction rate × the energy-nest elasticity of steel, for 1 and 4 scenarios (1 repeat).
 
 Each mode is compiled once per batch size before timing (compile time reported separately);
 times are medians of ``--repeats`` runs; the three modes are checked to give the same numbers.
@@ -70,11 +70,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1 and 64 scenarios, one-year sweep only")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--shard-max", type=int, default=4,
+                    help="largest batch run sharded (XLA:CPU host devices hang above one scenario per "
+                         "device on the demo model on the development machine)")
     args = ap.parse_args()
     model = cge.load_demo()
-    cases = [("year", n) for n in ((1, 64) if args.quick else (1, 64, 1024))]
+    cases = [("year", n) for n in ((1, 4, 64) if args.quick else (1, 4, 64, 1024))]
     if not args.quick:
-        cases += [("dynamic", n) for n in (1, 8)]
+        cases += [("dynamic", n) for n in (1, 4)]
     rows = []
     for kind, n in cases:
         if kind == "year":
@@ -88,10 +91,16 @@ def main() -> None:
         theta = batch_of(n, kind)
         res, outs = {}, {}
         for mode in ("loop", "vmap", "shard"):
+            if mode == "shard" and n > args.shard_max:
+                # XLA:CPU with 4 forced host devices hangs (all threads idle) on the demo model when a
+                # device gets several scenarios; see docs/calibration.md
+                res[mode] = {"median_s": float("nan"), "compile_and_first_s": float("nan"),
+                             "compile_s": float("nan"), "converged": -1}
+                continue
             reps = args.repeats if n < 1024 and kind == "year" else 1
             res[mode], outs[mode] = time_mode(path, theta, mode, reps)
             print(kind, n, mode, res[mode], flush=True)
-        diff = max(float(np.max(np.abs(outs[m][key] - outs["loop"][key]))) for m in ("vmap", "shard"))
+        diff = max(float(np.max(np.abs(outs[m][key] - outs["loop"][key]))) for m in outs if m != "loop")
         rows.append({"sweep": kind, "scenarios": n, **{f"{m}_{k}": v for m in res for k, v in res[m].items()},
                      "max_abs_diff_vs_loop": diff})
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -104,12 +113,13 @@ def main() -> None:
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         n = r["scenarios"]
-        cell = {m: f"{r[f'{m}_median_s']:.3f} ({n / r[f'{m}_median_s']:.0f})" for m in ("loop", "vmap", "shard")}
+        cell = {m: (f"{r[f'{m}_median_s']:.3f} ({n / r[f'{m}_median_s']:.0f})" if r[f"{m}_converged"] >= 0
+                    else "not run (hang)") for m in ("loop", "vmap", "shard")}
         lines.append(
             f"| {r['sweep']} | {n} | {cell['loop']} | {cell['vmap']} | {cell['shard']} | "
             f"{r['loop_median_s'] / r['vmap_median_s']:.2f}x | {r['vmap_median_s'] / r['shard_median_s']:.2f}x | "
             f"{r['loop_compile_s']:.1f} / {r['vmap_compile_s']:.1f} / {r['shard_compile_s']:.1f} | "
-            f"{r['shard_converged']}/{n} | {r['max_abs_diff_vs_loop']:.1e} |")
+            f"{r['vmap_converged']}/{n} | {r['max_abs_diff_vs_loop']:.1e} |")
     md = "\n".join(lines) + "\n"
     print(md)
     write("cge_sweep_quick" if args.quick else "cge_sweep",

@@ -161,6 +161,17 @@ def loss_and_grad(path: PathFunction, targets: Sequence[Target],
     return _VG_CACHE[key]
 
 
+def loss_forward(path: PathFunction, targets: Sequence[Target], params: Sequence[Parameter] = ()) -> Callable:
+    """Jitted ``f(theta) -> (loss, (outputs, status))`` (no gradient; cached like :func:`loss_and_grad`)."""
+    pen = tuple(sorted((p.name, p.penalty) for p in params if p.penalty))
+    key = ("forward", path.fn, tuple(targets), pen)
+    if key not in _VG_CACHE:
+        if len(_VG_CACHE) > 32:
+            _VG_CACHE.clear()
+        _VG_CACHE[key] = jax.jit(calibration_loss(path, targets, params))
+    return _VG_CACHE[key]
+
+
 def _full(path: PathFunction, theta: Mapping[str, Any]) -> dict[str, jax.Array]:
     return {k: jnp.asarray(theta[k] if k in theta else v, jnp.float64) for k, v in path.defaults.items()}
 
@@ -193,8 +204,7 @@ def calibrate(path: PathFunction, targets: Sequence[Target], params: Sequence[Pa
     _target_terms(path, targets)  # bad targets are input errors before any compilation
     vg = loss_and_grad(path, targets, params)
     if cfg.gradient == "finite_difference":
-        loss_fn = calibration_loss(path, targets, params)
-        fwd = jax.jit(loss_fn)
+        fwd = loss_forward(path, targets, params)
     spec = {p.name: (kind, p.lower, p.upper, _scale(p, x0)) for p, kind, x0 in resolved}
     u_np = {n: np.asarray(_inverse(k, x0, lo, hi, sc)) for (p, _, x0), (n, (k, lo, hi, sc))
             in zip(resolved, spec.items())}
@@ -333,8 +343,8 @@ def gradient_check(path: PathFunction, targets: Sequence[Target], params: Sequen
     # forward-only differences are the fair reference for timing; reusing the compiled
     # value-and-gradient function saves one compilation when only agreement matters
     if forward_only:
-        loss = calibration_loss(path, targets, params)
-        fwd = jax.jit(lambda th: loss(th)[0])
+        f1 = loss_forward(path, targets, params)
+        fwd = lambda th: f1(th)[0]  # noqa: E731
     else:
         fwd = lambda th: vg(th)[0][0]  # noqa: E731
     jt = _full(path, theta)
