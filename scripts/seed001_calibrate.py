@@ -50,7 +50,8 @@ def main() -> None:
     _write_csv(out / "s5" / "gradient_check.csv", gc)
 
     years = list(range(2022, 2031))
-    drv = cge.trend_drivers(2022, 2030, tfp_growth=g_tfp)
+    with cge.x64():
+        drv = cge.trend_drivers(2022, 2030, tfp_growth=g_tfp)
     r = np.linspace(s5.params["reduction_start"], s5.params["reduction_end"], len(years))
     scen = [dataclasses.replace(s, reduction=tuple(r.tolist())) if s.name == "S5" else s
             for s in cge.demo_scenarios()]

@@ -25,6 +25,7 @@ from ._dynamics import PathConfig, as_float64, dynamic_params, trend_drivers
 from ._params import _lookup
 from ._scenarios import Scenario, demo_scenarios, make_study, reduction_path
 from ._structure import Model
+from ._x64 import with_x64
 
 __all__ = ["dynamic_path", "DYNAMIC_OUTPUTS", "DYNAMIC_DRIVERS"]
 
@@ -136,6 +137,7 @@ def dynamic_path(model: Model, scenario: str | Scenario = "S1", years: Sequence[
                         f"dynamic path of scenario {scenario} ({model.name}, {years[0]}-{years[-1]})")
 
 
+@with_x64
 def resolve_dynamic(model: Model, scenario: str, theta: Mapping[str, Any],
                     path: PathFunction) -> dict[str, list[float]]:
     """Outputs of ``path`` re-solved at ``theta`` through the public scenario runner
