@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cpjax.forecast._cli",
     "cpjax.node._cli",
     "cpjax.cge._cli",
+    "cpjax.cge._scenarios_cli",
     "cpjax.quota._cli",
 )
 
