@@ -149,3 +149,17 @@ def test_trainer_dispatch():
     assert get_trainer("adversarial") is fit_adversarial
     with pytest.raises(CpjaxInputError, match="did you mean 'adversarial'"):
         get_trainer("adversary")
+
+
+@pytest.mark.slow
+def test_adversarial_seeds_vmap_and_loop_agree():
+    X, Y, Xv, Yv = _linear_data()
+    module = GANForecaster(GANConfig(hidden_size=8, latent_dim=2), 1)
+    kw = dict(epochs=4, batch_size=32, n_seeds=2, patience=2)
+    a = fit_adversarial(module, optax.adam(1e-2), X, Y, Xv, Yv,
+                        TrainConfig(seed_strategy="vmap", **kw))
+    b = fit_adversarial(module, optax.adam(1e-2), X, Y, Xv, Yv,
+                        TrainConfig(seed_strategy="loop", **kw))
+    np.testing.assert_allclose(a.history["val_loss"], b.history["val_loss"], rtol=1e-4)
+    np.testing.assert_array_equal(a.best_epoch, b.best_epoch)
+    assert not np.allclose(a.history["val_loss"][:, 0], a.history["val_loss"][:, 1])
