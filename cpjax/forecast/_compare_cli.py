@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._cli import _csv_list, add_data_options, positive_int
+from ._cli import _csv_list, _levels, add_data_options, positive_int
 
 __all__ = ["register"]
-
-
-def _levels(text: str) -> list[float]:
-    if text.strip().lower() in ("", "none", "0"):
-        return []
-    try:
-        return [float(t) for t in _csv_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected levels in percent like 80,95, got {text!r}") from None
 
 
 def _step(text: str) -> str | int:

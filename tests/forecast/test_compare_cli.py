@@ -118,3 +118,20 @@ def test_bad_input_exit_2_one_line_nothing_written(case, tmp_path, csv, capsys):
     assert expect in lines[0] and "Traceback" not in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.tmp")]
+
+
+def test_forecast_level_adds_intervals_and_coverage(csv, tmp_path, capsys):
+    out = tmp_path / "fc"
+    code, _, err = _run(["forecast", "--data", str(csv), "--target", "close", "--model", "drift",
+                         "--references", "persistence", "--lookback", "5", "--level", "80,95",
+                         "--quiet", "--out", str(out)], capsys)
+    assert code == 0, err
+    fc = pd.read_csv(out / "forecasts.csv")
+    assert {"drift-lo-80", "drift-hi-95", "persistence-lo-95"} <= set(fc.columns)
+    m = pd.read_csv(out / "metrics.csv").set_index("model")
+    inside = (fc["drift-lo-95"] <= fc["y"]) & (fc["y"] <= fc["drift-hi-95"])
+    assert m.loc["drift", "coverage_95"] == pytest.approx(inside.mean())
+    assert (m["width_95"] > m["width_80"]).all()
+    code = main(["forecast", "--data", str(csv), "--model", "drift", "--level", "120",
+                 "--out", str(tmp_path / "bad")])
+    assert code == 2 and not (tmp_path / "bad").exists()
