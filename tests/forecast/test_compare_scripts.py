@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from cpjax.data import demo_market
 
@@ -47,3 +48,14 @@ def test_seed003_script_bad_macro(tmp_path, capsys):
                      "--test-start", "2022-03-01", "--out", str(tmp_path / "y")])
     assert code == 2 and "NAME=PATH:KIND" in capsys.readouterr().err
     assert not (tmp_path / "y").exists()
+
+
+@pytest.mark.slow
+def test_compare_benchmark_quick(shared_data, tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # for its _common helper
+    mod = _load("benchmarks/compare_realdata.py", "compare_realdata")
+    monkeypatch.setattr(mod, "write", lambda name, payload, md: (tmp_path / f"{name}.md").write_text(md))
+    monkeypatch.setattr(sys, "argv", ["compare_realdata.py", "--dataset", "guangdong", "--quick"])
+    assert mod.main() == 0
+    text = (tmp_path / "compare_guangdong_L60_quick.md").read_text()
+    assert "persistence" in text and "dm_p" in text
