@@ -193,6 +193,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
             "first_train_rows": len(folds[0].train), "features": features, "n_forecasts": int(len(cv)),
             "reference": reference, "models": labels, "levels": list(levels),
             "spike_threshold": spike_threshold, "price_level": price_level,
+            "n_spikes": int(np.sum((cv["y"].to_numpy(np.float64) - last) / last > spike_threshold)),
             "device": str(jax.devices()[0])}
     run = BacktestRun(cv_out, by_cutoff, overall, tests, reference, info)
     if out is not None:
@@ -221,7 +222,8 @@ def backtest_markdown(run: BacktestRun) -> str:
             f"{i['target']}): {i['n_windows']} origins (step {i['step']}, {i['mode']}, "
             f"{'refit at every origin' if i['refit'] else 'trained once at the first origin'}), "
             f"cutoffs {i['cutoffs'][0]} .. {i['cutoffs'][-1]}, {i['n_forecasts']} forecasts; "
-            f"{i['first_train_rows']} training rows at the first origin.\n\n")
+            f"{i['first_train_rows']} training rows at the first origin; {i['n_spikes']} days with a "
+            f"rise above {100 * i['spike_threshold']:g} %.\n\n")
     body = format_table(run.overall.set_index("model")[cols], ".4g")
     if len(run.tests):
         body += ("\nTests on pooled per-day absolute errors; dm_stat > 0: the reference is more "

@@ -303,6 +303,7 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
         table = table.join(coverage_table(scored, labels, levels))
     table = table.reset_index()
     tests = test_table(scored, labels, [reference, "persistence"])
+    yv, lv = scored["y"].to_numpy(np.float64), last[ok]
     info = {"data": str(source), "target": target, "features": main.features_,
             "rows": len(p.frame), "first_date": str(p.frame["ds"].iloc[0].date()),
             "last_date": str(p.frame["ds"].iloc[-1].date()),
@@ -312,6 +313,8 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
             "n_test": int(scored["ds"].nunique()), "reference": reference, "models": labels,
             "levels": list(levels), "spike_threshold": spike_threshold,
             "price_level": price_level, "timings": timings,
+            "n_spikes": int(np.sum((yv - lv) / lv > spike_threshold)),
+            "n_above_level": int(np.sum(yv > price_level)),
             "calibration": "last cal_fraction of the training windows (before the test period)",
             "device": str(jax.devices()[0])}
     run = CompareRun(fc, table, tests, fitted, reference, info)
@@ -336,7 +339,8 @@ def markdown_tables(run: CompareRun, levels: Sequence[float]) -> str:
     head = (f"Data {i['data']}: {i['first_date']} .. {i['last_date']} ({i['rows']} rows), target "
             f"{i['target']}; trained up to {i['train_end']}; test {i['test_first']} .. "
             f"{i['test_last']} ({i['n_test']} days). Spikes: daily rise > "
-            f"{100 * i['spike_threshold']:g} %; hit rate above {i['price_level']:g}.\n\n")
+            f"{100 * i['spike_threshold']:g} % ({i['n_spikes']} test days); hit rate above "
+            f"{i['price_level']:g} ({i['n_above_level']} test days).\n\n")
     tests = run.tests.copy()
     body = format_table(show)
     if len(tests):
