@@ -66,7 +66,8 @@ def parse_models(names: Sequence[str] | None) -> list[ModelChoice]:
             if name.endswith(suffix) and name not in model_names():
                 model, residual = name[: -len(suffix)], flag
         spec = get_model(model)
-        if residual is not None and spec.kind != "network" and model != "svr":
+        fields = {f.name for f in dataclasses.fields(spec.config_cls)}
+        if residual is not None and "residual" not in fields:
             raise CpjaxInputError(f"{name!r}: {model!r} has no residual option; fix: use {model!r}")
         if name in seen:
             raise CpjaxInputError(f"model {name!r} is listed twice; fix: list each model once")
