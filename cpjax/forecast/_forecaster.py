@@ -17,7 +17,7 @@ from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..nn import get_model, make_config
 from ..optim import extra_update_args, make_optimizer, optimizer_config, required_extra_args
-from ..train import TrainConfig, fit_network, load_pytree, predict_network, save_pytree
+from ..train import TrainConfig, get_trainer, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
 from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
 
@@ -71,10 +71,10 @@ class Forecaster:
             params["residual"] = self.config.residual
         return params
 
-    def _optimizer(self):
+    def _optimizer(self, steps_per_epoch: int = 1):
         c = self.config
         ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
-        return ocfg, make_optimizer(ocfg)
+        return ocfg, make_optimizer(ocfg, steps_per_epoch=steps_per_epoch)
 
     def _build(self):
         return self.spec.build(make_config(self.config.model, self._model_params()),
@@ -132,7 +132,7 @@ class Forecaster:
             n_val = min(n_val, tr.size - 1)
             fit_idx, val_idx = tr[: tr.size - n_val], tr[tr.size - n_val:]
             module = self._build()
-            ocfg, tx = self._optimizer()
+            ocfg, tx = self._optimizer(max(1, fit_idx.size // min(c.batch_size, fit_idx.size)))
             extra = None
             if required_extra_args(ocfg):
                 def extra(ctx):
@@ -141,8 +141,9 @@ class Forecaster:
             tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
                                patience=c.patience, seed=c.seed, n_seeds=c.seeds,
                                seed_strategy=c.seed_strategy, progress=c.progress)
-            res = fit_network(module, tx, w.X[fit_idx], w.y[fit_idx], w.X[val_idx], w.y[val_idx],
-                              tcfg, extra_args_fn=extra)
+            train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
+            res = train(module, tx, w.X[fit_idx], w.y[fit_idx], w.X[val_idx], w.y[val_idx],
+                          tcfg, extra_args_fn=extra)
             self.module_ = module
             self.params_, self.batch_stats_ = res.params, res.batch_stats
             self.history_ = res.history

@@ -26,6 +26,19 @@ B, L, F = 5, 10, 4
 SMALL = {
     "lstm": {"hidden_size": 8, "num_layers": 2, "dropout": 0.1},
     "arima": {"max_p": 1, "max_q": 1},
+    "mlp": {"hidden_size": 8},
+    "rnn": {"hidden_size": 8},
+    "gru": {"hidden_size": 8},
+    "bilstm": {"hidden_size": 8},
+    "cnn": {"channels": 8},
+    "transformer": {"d_model": 8, "num_heads": 2, "ff_size": 16},
+    "autoencoder": {"hidden_size": 8, "latent_dim": 2},
+    "vae": {"hidden_size": 8, "latent_dim": 2},
+    "gan": {"hidden_size": 8, "latent_dim": 2, "predict_draws": 2},
+    "hybrid": {"conv1_filters": 4, "conv2_filters": 4, "cnn_dense": 8, "lstm_size": 4,
+               "lstm_layers": 1, "fusion_size": 8, "dropout": 0.1},
+    "hybrid_cascade": {"conv1_filters": 4, "conv2_filters": 4, "lstm_size": 4, "lstm_layers": 1,
+                       "fusion_size": 8},
 }
 
 
