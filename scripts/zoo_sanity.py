@@ -8,6 +8,7 @@ training loss, the best validation loss and the test RMSE next to persistence.  
 
     python scripts/zoo_sanity.py            # 20 epochs, lookback 10 (60 for the hybrids)
     python scripts/zoo_sanity.py --epochs 5 --models mlp gru
+    python scripts/zoo_sanity.py --residual --out benchmarks/results/zoo_sanity_residual.json
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--models", nargs="*", default=list(RUNS))
+    ap.add_argument("--residual", action="store_true",
+                    help="networks predict the change from the last value")
     ap.add_argument("--out", default="benchmarks/results/zoo_sanity.json")
     args = ap.parse_args(argv)
     df = demo_market()
     rows = []
     for name in args.models:
         settings = {"lookback": 10, "epochs": args.epochs, "patience": args.epochs, "seed": 0,
-                    **RUNS[name]}
+                    **RUNS[name], "residual": True if args.residual else None}
         t0 = time.perf_counter()
         f = Forecaster(name, **settings).fit(df, target="close")
         seconds = time.perf_counter() - t0
@@ -54,7 +57,8 @@ def main(argv=None) -> int:
         last = Forecaster("persistence", lookback=settings["lookback"]).fit(df, target="close")
         p_err = last.predict()["persistence"].to_numpy() - pred["y"].to_numpy()
         tl = f.history_["train_loss"][:, 0]
-        rows.append({"model": name, "lookback": settings["lookback"],
+        rows.append({"model": name, "residual": bool(args.residual),
+                     "lookback": settings["lookback"],
                      "loss": settings.get("loss", "mse"),
                      "optimizer": settings.get("optimizer", "adam"),
                      "first_train_loss": float(tl[0]), "last_train_loss": float(tl[-1]),
@@ -66,6 +70,7 @@ def main(argv=None) -> int:
     meta = {"data": "cpjax.data.demo_market() (synthetic, seed 0, 900 business days)",
             "target": "close", "split": "first 70 % of rows train (15 % of its windows for "
             "early stopping), rest test", "seed": 0, "epochs": args.epochs,
+            "residual": bool(args.residual),
             "device": f"{platform.machine()} CPU (shared 2-core machine)",
             "date": time.strftime("%Y-%m-%d"), "rows": rows}
     out = Path(args.out)

@@ -5,6 +5,12 @@ One epoch of one seed is a ``lax.scan`` over shuffled minibatches.  Seeds run ei
 (best parameters, best validation loss, epochs without improvement, whether the seed is still
 training) lives on the device, so stopped seeds are frozen with a ``where`` and the host only
 reads two small loss vectors per epoch (for the NaN guard, the progress bar and the stop test).
+
+The training objective is ``loss(prediction, y)`` plus whatever the model sowed into its
+``"losses"`` collection (``self.sow("losses", name, value)``: a VAE's KL term, an autoencoder's
+reconstruction error, a penalty) plus ``TrainConfig``'s L1/L2 penalty; the validation loss used
+for early stopping is ``loss`` alone.  The epoch (:func:`make_epoch_fn`) and the host loop
+(:func:`run_training`) take any minibatch step, so other trainers (``_adversarial.py``) reuse them.
 """
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ SMALL_HYBRID = dict(conv1_filters=3, conv2_filters=4, cnn_dense=5, lstm_size=3, 
 
 
 def test_hybrid_attention_gate_and_penalty():
-    cfg = HybridConfig(**SMALL_HYBRID, l1=1e-3, l2=1e-2)
+    cfg = HybridConfig(**{**SMALL_HYBRID, "lstm_layers": 1}, l1=1e-3, l2=1e-2)
     m = HybridForecaster(cfg, 1)
     x = _x((4, 12, 3))
     v = {k: w for k, w in m.init(jax.random.key(0), x).items() if k in ("params", "batch_stats")}
@@ -244,7 +244,7 @@ def test_hybrid_attention_gate_and_penalty():
     kernels = [np.asarray(leaf, np.float64) for path, leaf in
                jax.tree_util.tree_leaves_with_path(v["params"])
                if "kernel" in jax.tree_util.keystr(path)]
-    assert len(kernels) == 2 + 2 * 2 * 8 + 4  # convs, 2 layers x 2 directions x 8, 4 dense
+    assert len(kernels) == 2 + 2 * 8 + 4  # 2 convs, 2 directions x 8 LSTM kernels, 4 dense
     expected = sum(1e-3 * np.abs(k).sum() + 1e-2 * (k ** 2).sum() for k in kernels)
     np.testing.assert_allclose(float(sown_losses(state["losses"])), expected, rtol=1e-5)
     # the gate: f * n * softmax(W f + b), recomputed from the fused features
