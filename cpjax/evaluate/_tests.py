@@ -67,20 +67,32 @@ def _p_from_stat(stat: float, dist, alternative: str) -> float:
 
 
 def wilcoxon_test(
-    loss_a: Vector, loss_b: Vector, *, alternative: Alternative = "two-sided"
+    loss_a: Vector,
+    loss_b: Vector,
+    *,
+    alternative: Alternative = "two-sided",
+    method: Literal["auto", "exact", "approx"] = "auto",
+    correction: bool = False,
 ) -> TestResult:
     """Wilcoxon signed-rank test on ``loss_a - loss_b`` (``scipy.stats.wilcoxon``).
 
     Zero differences are dropped (``zero_method="wilcox"``); if every difference is zero the
     result is ``(nan, 1.0)``.  ``alternative="greater"`` tests whether ``loss_a`` tends to be
-    larger.  Returns ``TestResult(statistic, pvalue)``.
+    larger.  ``method="auto"`` uses the exact null distribution for small samples and the normal
+    approximation (with the tie correction of the variance) for large ones; ``method="approx",
+    correction=True`` adds the continuity correction and reproduces R's ``wilcox.test``.
+    Returns ``TestResult(statistic, pvalue)``.
     """
     _check_alt(alternative)
+    if method not in ("auto", "exact", "approx"):
+        raise CpjaxInputError(unknown_name_message("method", method, ("auto", "exact", "approx")))
     a, b = _pair(loss_a, loss_b)
     d = a - b
     if np.all(d == 0.0):
         return TestResult(float("nan"), 1.0)
-    res = stats.wilcoxon(d, zero_method="wilcox", alternative=alternative)
+    res = stats.wilcoxon(
+        d, zero_method="wilcox", alternative=alternative, method=method, correction=correction
+    )
     return TestResult(float(res.statistic), float(res.pvalue))
 
 

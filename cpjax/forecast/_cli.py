@@ -33,6 +33,15 @@ def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
+def _levels(text: str) -> list[float]:
+    if text.strip().lower() in ("", "none", "0"):
+        return []
+    try:
+        return [float(t) for t in _csv_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected levels in percent like 80,95, got {text!r}") from None
+
+
 def _option(text: str) -> tuple[str, object]:
     """``NAME=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else text."""
     if "=" not in text:
@@ -87,7 +96,7 @@ def _forecast(args: argparse.Namespace) -> int:
     run = run_forecast(data, args.out, config=cfg, target=target, features=args.features,
                        select=args.select, split=args.split, test_start=args.test_start,
                        references=tuple(args.references), unique_id=args.unique_id,
-                       settings={"demo": bool(args.demo)})
+                       settings={"demo": bool(args.demo)}, levels=tuple(args.level))
     if not args.quiet:
         cols = ["model", "n_seeds", "rmse", "mae", "r2", "mase", "rmse_mm"]
         print(run.metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -129,6 +138,8 @@ def register(sub) -> None:
                    help="networks predict the change from the last value")
     p.add_argument("--references", type=_csv_list, default=["persistence", "arima"],
                    help="reference models fitted alongside (default persistence,arima)")
+    p.add_argument("--level", type=_levels, default=[], metavar="80,95",
+                   help="split-conformal prediction intervals at these levels (percent)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=_forecast)
 

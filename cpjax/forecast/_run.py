@@ -84,13 +84,20 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                  target: str | None = None, features: list[str] | None = None,
                  select: str | None = None, split: float | None = None, test_start=None,
                  references: tuple[str, ...] = REFERENCES, unique_id=None,
-                 settings: dict[str, Any] | None = None) -> ForecastRun:
+                 settings: dict[str, Any] | None = None,
+                 levels: tuple[float, ...] = ()) -> ForecastRun:
     """Fit ``config.model`` and the reference models; score them; write ``out``.
 
     Writes ``forecasts.csv`` (ds, y, one column per model), ``metrics.csv`` and ``metrics.md``
     (one row per model), ``forecast.png``, ``config.json`` and ``model/`` (the saved forecaster
-    of ``config.model``). Nothing is written when anything fails.
+    of ``config.model``). Nothing is written when anything fails.  With ``levels`` (percent, e.g.
+    ``(80, 95)``) every model gets split-conformal ``MODEL-lo-L`` / ``MODEL-hi-L`` columns
+    calibrated on the last training windows (:mod:`cpjax.forecast._intervals`) and
+    ``coverage_L`` / ``width_L`` in the metrics.
     """
+    from ._intervals import add_conformal_intervals, calibration_residuals, check_levels
+
+    levels = check_levels(levels)
     df, source = load_frame(data, unique_id)
     if target is None:
         target = "y" if "y" in df.columns else "close" if "close" in df.columns else None
@@ -115,6 +122,8 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
         pred = f.predict()
         timings[f"{m}_predict_s"] = time.perf_counter() - t0
         fitted[m] = f
+        if levels:
+            pred = add_conformal_intervals(pred, m, calibration_residuals(f), levels)
         frames.append(pred)
     fc = frames[0]
     for extra in frames[1:]:
@@ -126,6 +135,12 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     level = p.frame.set_index("ds")[target]
     last = level.reindex(pd.DatetimeIndex(fc["cutoff"])).to_numpy(dtype=np.float64)
     metrics = score_forecasts(fc, models, {m: fitted[m].n_seeds_ for m in models}, y_train, last)
+    if levels:
+        from ._intervals import coverage_table
+
+        cov = coverage_table(fc, models, levels)
+        metrics = metrics.join(cov[[c for c in cov.columns if not c.startswith("interval_")]],
+                               on="model")
     if out is not None:
         with atomic_output_dir(out) as tmp:
             fc.to_csv(tmp / "forecasts.csv", index=False)
@@ -137,7 +152,9 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                 f"({len(fc)} forecasts), target {target}, lookback {config.lookback}, "
                 f"horizon {config.horizon}\n\n" + format_table(show) + "\n")
             one = fc[fc["h"] == 1]
-            ax = plot_forecast(one["ds"], one["y"], {m: one[m] for m in models},
+            iv = {m: {lv: (one[f"{m}-lo-{lv}"], one[f"{m}-hi-{lv}"]) for lv in levels}
+                  for m in models[:1]} if levels else None
+            ax = plot_forecast(one["ds"], one["y"], {m: one[m] for m in models}, intervals=iv,
                                title=f"{target}: test-part forecasts ({source})", ylabel=target)
             ax.figure.savefig(tmp / "forecast.png", dpi=110, bbox_inches="tight")
             import matplotlib.pyplot as plt
@@ -150,6 +167,7 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                 "data": str(source), "target": target, "features": main.features_,
                 "select": select, "split": split, "test_start": test_start,
                 "train_end": main.train_end_.isoformat(), "references": list(references),
+                "levels": list(levels),
                 **(settings or {})}, timings_s=timings)
     return ForecastRun(fc, metrics, report, fitted, timings)
 
