@@ -122,7 +122,7 @@ def run(argv=None) -> int:
     if val_start is not None:
         n_val = n_train - int(np.searchsorted(dates.values, pd.Timestamp(val_start).to_datetime64()))
         val_fraction = min(max(n_val / max(n_train - a.lookback, 1), 0.01), 0.9)
-    # release dummies are 0/1: min-max (the name-based guess would call "ppi_release" an index)
+    # release dummies are 0/1: min-max (explicit; guess_category maps *_release to minmax too)
     scaling = {c: "minmax" for c in df.columns if c.endswith("_release")}
     cfg = ForecasterConfig(lookback=a.lookback, epochs=a.epochs, seeds=a.seeds,
                            patience=a.patience, val_fraction=val_fraction, scaling=scaling)

@@ -37,6 +37,8 @@ _FX = re.compile(r"^(usd|eur|cny|gbp|jpy)_?(usd|eur|cny|gbp|jpy)$|fx|exchange", 
 _GROWTH = re.compile(r"(index|csi|djia|sp500|s&p|nasdaq|hsi|^ppi|^cpi|_idx)", re.I)
 _ZSCORE = re.compile(r"(rate|ratio|pct|percent|yield|shibor|libor|spread|return|share|"
                      r"usd|eur|cny|fx|exchange|temperature|temp|aqi|sentiment|search)", re.I)
+# 0/1 indicators (release-day dummies from calendar alignment, flags): never growth-scaled
+_DUMMY = re.compile(r"(_release$|_dummy$|_flag$|^is_|^d_)", re.I)
 _LEVEL_HINT = re.compile(r"(^open$|^high$|^low$|^close$|^y$|volume|amount|price|_cny$|_eur$|"
                          r"_usd$|generation|capacity)", re.I)
 
@@ -46,12 +48,15 @@ def guess_category(column: str) -> str:
 
     Index-like names (``*index*``, ``csi300``, ``djia``, ``sp500``) -> ``"growth"``; rates and
     exchange rates (``*rate*``, ``usdcny``, ``shibor``, ``*ratio*``) -> ``"zscore"``; prices,
-    volumes and other levels -> ``"minmax"``.
+    volumes, 0/1 indicators (``*_release``, ``*_dummy``, ``*_flag``) and other levels ->
+    ``"minmax"``.
 
     Example:
         >>> guess_category("csi300"), guess_category("usdcny"), guess_category("close")
         ('growth', 'zscore', 'minmax')
     """
+    if _DUMMY.search(column):
+        return "minmax"
     if _FX.search(column):
         return "zscore"
     if _GROWTH.search(column):

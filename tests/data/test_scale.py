@@ -26,7 +26,9 @@ def _df(n=50, seed=0):
                                       ("usdcny", "zscore"), ("usd_cny", "zscore"),
                                       ("shibor", "zscore"), ("csi300", "growth"),
                                       ("new_energy_index", "growth"), ("eua_futures", "minmax"),
-                                      ("guangdong_cny", "minmax")])
+                                      ("guangdong_cny", "minmax"),
+                                      ("ppi_release", "minmax"), ("cpi_release", "minmax"),
+                                      ("ppi", "growth"), ("holiday_dummy", "minmax")])
 def test_guess_category(name, cat):
     assert guess_category(name) == cat
 
