@@ -69,7 +69,7 @@ def test_network_shapes_jit_grad(name, horizon):
         pred = res[0] if stats else res
         return jnp.mean(pred ** 2)
 
-    grads = jax.grad(loss)(params)
+    grads = jax.jit(jax.grad(loss))(params)  # jitted: eager grads of scans are slow
     leaves = jax.tree_util.tree_leaves(grads)
     assert leaves and all(bool(jnp.all(jnp.isfinite(g))) for g in leaves)
     assert any(float(jnp.abs(g).sum()) > 0 for g in leaves)
