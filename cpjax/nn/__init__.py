@@ -5,6 +5,10 @@ Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical mo
 """
 
 from ._arima import ARIMAConfig as ARIMAConfig, ARIMAModel as ARIMAModel
+from ._aspp import ASPP1D as ASPP1D, AtrousConv1D as AtrousConv1D
+from ._combined import CombinedConfig as CombinedConfig, CombinedForecaster as CombinedForecaster
+from ._condconv import CondConv1D as CondConv1D, conv1d as conv1d
+from ._ema import EMA1D as EMA1D
 from ._lstm import LSTMConfig as LSTMConfig, LSTMForecaster as LSTMForecaster
 from ._naive import (
     Drift as Drift,
