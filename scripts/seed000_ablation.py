@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     ap.add_argument("--patience", type=int, default=20)
     ap.add_argument("--mode", choices=["level", "residual", "both"], default="both")
     ap.add_argument("--naive-stacking", action="store_true")
+    ap.add_argument("--progress", action="store_true", help="report each row and epoch")
     ap.add_argument("--out", required=True)
     ap.add_argument("--results", help="also write benchmarks/results/RESULTS.{json,md}")
     args = ap.parse_args(argv)
@@ -70,7 +71,8 @@ def main(argv=None) -> int:
     summary, md = {"source": source, "settings": vars(args), "runs": {}}, []
     for mode in modes:
         cfg = ForecasterConfig(lookback=10, horizon=1, epochs=args.epochs, seeds=args.seeds,
-                               patience=args.patience, residual=True if mode == "residual" else None)
+                               patience=args.patience, residual=True if mode == "residual" else None,
+                               progress=args.progress)
         t0 = time.perf_counter()
         run = run_ablation(data, out / mode if len(modes) > 1 else out, config=cfg,
                            target=args.target, select="pcc", split=0.7,
