@@ -92,7 +92,7 @@ def test_refiner_settings_are_checked():
 def test_forecaster_with_refiner_saves_and_reloads(tmp_path):
     df = demo_market(n_days=220)
     f = Forecaster("lstm", epochs=2, seeds=2, hidden_size=8, num_layers=1, refiner="xgboost",
-                   refiner_params={"n_estimators": 10, "folds": 2}, residual=True)
+                   refiner_params={"n_estimators": 10, "folds": 1}, residual=True)
     f.fit(df, "close", ["open", "csi300"])
     assert f.refiner_ is not None and len(f.refiner_.boosters) == 2
     pred = f.predict()
