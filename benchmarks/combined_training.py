@@ -49,7 +49,8 @@ def run_cpjax(X, Y, epochs, channels=32, hidden=64, unroll=True):
     return np.diff(stamps), float(res.history["train_loss"][-1, 0])
 
 
-def torch_model(n_features, channels=32, hidden=64, experts=4, groups=4, rates=(1, 2, 3)):
+def torch_model(n_features, channels=32, hidden=64, experts=4, groups=4, rates=(1, 2, 3),
+                num_layers=2):
     """The same network in PyTorch, channels-first as in seed 000."""
     import torch
     from torch import nn
@@ -108,7 +109,7 @@ def torch_model(n_features, channels=32, hidden=64, experts=4, groups=4, rates=(
         def __init__(self):
             super().__init__()
             self.aspp, self.ema = ASPP(n_features), EMA(channels)
-            self.lstm = nn.LSTM(channels, hidden, num_layers=2, batch_first=True)
+            self.lstm = nn.LSTM(channels, hidden, num_layers=num_layers, batch_first=True)
             self.head = nn.Linear(hidden, 1)
 
         def forward(self, x):  # (B, L, F)
@@ -161,6 +162,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-ablation", action="store_true", help="skip the ablation wall time")
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="PyTorch intra-op threads (1: on this shared 2-core machine, 2 threads "
+                         "spin-waited and ran 20-100x slower)")
     args = ap.parse_args()
     epochs, repeats = (4, 1) if args.quick else (30, 3)
     X, Y, cols = windows()
@@ -171,9 +175,10 @@ def main():
     try:
         import torch
 
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        torch.set_num_threads(args.torch_threads)
         have_torch = True
         result["torch"] = torch.__version__
+        result["torch_threads"] = args.torch_threads
     except ImportError:
         have_torch = False
     rows = []
@@ -198,7 +203,9 @@ def main():
           f"cores, {m['jax_backend']})", "",
           f"Data: {result['data']['source']}, {len(X)} training windows, {len(cols)} inputs, "
           f"lookback 10; ASPP(32, CondConv 4 experts, rates 1/2/3) -> EMA(4 groups) -> 2x64 LSTM "
-          f"-> Dense; AdamW 1e-3, batch 32, {epochs} epochs; medians over epochs 2..N.", ""]
+          f"-> Dense; AdamW 1e-3, batch 32, {epochs} epochs; medians over epochs 2..N; PyTorch "
+          f"with {args.torch_threads} intra-op thread(s); load average at the start "
+          f"{os.getloadavg()[0]:.1f}.", ""]
     if have_torch:
         med = lambda k: statistics.median(r[k] for r in rows)  # noqa: E731
         md += ["| measure | cpjax | PyTorch eager | ratio (torch / cpjax) |", "|---|---:|---:|---:|",
