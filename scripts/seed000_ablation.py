@@ -55,6 +55,7 @@ def main(argv=None) -> int:
     ap.add_argument("--patience", type=int, default=20)
     ap.add_argument("--mode", choices=["level", "residual", "both"], default="both")
     ap.add_argument("--naive-stacking", action="store_true")
+    ap.add_argument("--rows", help="comma-separated subset of the ablation rows (default all six)")
     ap.add_argument("--progress", action="store_true", help="report each row and epoch")
     ap.add_argument("--out", required=True)
     ap.add_argument("--results", help="also write benchmarks/results/RESULTS.{json,md}")
@@ -77,6 +78,7 @@ def main(argv=None) -> int:
         run = run_ablation(data, out / mode if len(modes) > 1 else out, config=cfg,
                            target=args.target, select="pcc", split=0.7,
                            naive_stacking=args.naive_stacking,
+                           rows=args.rows.split(",") if args.rows else None,
                            settings={"script": "scripts/seed000_ablation.py", "mode": mode})
         wall = time.perf_counter() - t0
         fc = run.forecasts

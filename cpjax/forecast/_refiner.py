@@ -49,6 +49,10 @@ class RefinerConfig:
         n_lags: last observed target values given to the trees.
         folds: out-of-fold blocks (networks trained: ``folds`` extra per seed).
         target: ``"residual"`` (the network's error) or ``"level"`` (the target).
+        inputs: ``"changes"`` (default): the trees read the prediction and the lags as changes
+            from the last observed target and the exogenous inputs as their last one-step
+            change, so that prices outside the training range do not send every test day to
+            the trees' edge leaves; ``"levels"``: the scaled values themselves.
         in_sample: fit on the final network's in-sample predictions (leaks; ablation only).
     """
 
@@ -60,12 +64,16 @@ class RefinerConfig:
     n_lags: int = 5
     folds: int = 3
     target: Literal["residual", "level"] = "residual"
+    inputs: Literal["changes", "levels"] = "changes"
     in_sample: bool = False
 
     def __post_init__(self):
         if self.target not in ("residual", "level"):
             raise CpjaxInputError(f"refiner target must be 'residual' or 'level', got "
                                   f"{self.target!r}")
+        if self.inputs not in ("changes", "levels"):
+            raise CpjaxInputError(f"refiner inputs must be 'changes' or 'levels', got "
+                                  f"{self.inputs!r}")
         for name in ("n_estimators", "max_depth", "n_lags", "folds"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -89,11 +97,20 @@ def refiner_config(name: str | None, params: dict[str, Any] | None) -> RefinerCo
 
 
 def refiner_features(pred: Float[np.ndarray, "n horizon"], X: Float[np.ndarray, "n lookback features"],
-                     n_lags: int) -> Float[np.ndarray, "n k"]:
-    """Second-stage inputs: network prediction, last ``n_lags`` targets, exogenous values at t."""
-    X = np.asarray(X)
+                     n_lags: int, inputs: str = "levels") -> Float[np.ndarray, "n k"]:
+    """Second-stage inputs: network prediction, last ``n_lags`` targets, exogenous values at t.
+
+    With ``inputs="changes"`` the prediction and lags are taken relative to the last observed
+    target and the exogenous values are replaced by their change over the last step.
+    """
+    X = np.asarray(X, np.float64)
+    pred = np.asarray(pred, np.float64)
     lags = X[:, -min(n_lags, X.shape[1]):, 0]
-    return np.concatenate([np.asarray(pred, np.float64), lags, X[:, -1, 1:]], axis=1)
+    if inputs == "levels":
+        return np.concatenate([pred, lags, X[:, -1, 1:]], axis=1)
+    last = X[:, -1, 0:1]
+    exog = X[:, -1, 1:] - X[:, -2, 1:] if X.shape[1] > 1 else np.zeros_like(X[:, -1, 1:])
+    return np.concatenate([pred - last, lags[:, :-1] - last, exog], axis=1)
 
 
 def oof_blocks(n: int, folds: int, horizon: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -140,7 +157,7 @@ class XGBoostRefiner:
         pred, Y = np.asarray(pred, np.float64), np.asarray(Y, np.float64)
         self.boosters = []
         for s in range(pred.shape[0]):
-            feats = refiner_features(pred[s], X, self.config.n_lags)
+            feats = refiner_features(pred[s], X, self.config.n_lags, self.config.inputs)
             row = []
             for h in range(Y.shape[1]):
                 label = Y[:, h] - pred[s, :, h] if self.config.target == "residual" else Y[:, h]
@@ -160,7 +177,7 @@ class XGBoostRefiner:
                                   f"{pred.shape[0]} network prediction set(s)")
         out = np.empty_like(pred)
         for s, row in enumerate(self.boosters):
-            d = xgb.DMatrix(refiner_features(pred[s], X, self.config.n_lags))
+            d = xgb.DMatrix(refiner_features(pred[s], X, self.config.n_lags, self.config.inputs))
             for h, b in enumerate(row):
                 v = b.predict(d)
                 out[s, :, h] = v + pred[s, :, h] if self.config.target == "residual" else v

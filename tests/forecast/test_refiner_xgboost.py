@@ -50,6 +50,9 @@ def test_refiner_features_layout():
     f = refiner_features(np.array([[7.0], [8.0]]), X, n_lags=2)
     # prediction, the last two targets (feature 0), the exogenous values at t (features 1, 2)
     np.testing.assert_array_equal(f[0], [7.0, X[0, 2, 0], X[0, 3, 0], X[0, 3, 1], X[0, 3, 2]])
+    g = refiner_features(np.array([[7.0], [8.0]]), X, n_lags=2, inputs="changes")
+    last = X[0, 3, 0]
+    np.testing.assert_array_equal(g[0], [7.0 - last, X[0, 2, 0] - last, 3.0, 3.0])
 
 
 def test_residual_refiner_of_a_perfect_network_changes_nothing():
@@ -67,7 +70,8 @@ def test_level_refiner_learns_a_step_function_and_round_trips(tmp_path):
     X = rng.normal(size=(300, 5, 2))
     Y = (X[:, -1, 1:2] > 0).astype(float)
     pred = np.zeros((1, 300, 1))
-    r = XGBoostRefiner(RefinerConfig(n_estimators=100, target="level", learning_rate=0.3)).fit(
+    r = XGBoostRefiner(RefinerConfig(n_estimators=100, target="level", learning_rate=0.3,
+                                     inputs="levels")).fit(
         pred, X, Y)
     out = r.predict(pred, X)
     assert np.mean(np.abs(out - Y[None])) < 0.05

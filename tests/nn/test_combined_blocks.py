@@ -87,7 +87,7 @@ def test_aspp_branch_dilation_visible_in_receptive_field(rate):
             p[f"atrous_{r}"] = zero(p[f"atrous_{r}"])
     p["fuse"]["routing"]["kernel"] = jnp.zeros_like(p["fuse"]["routing"]["kernel"])
     f = lambda z: m.apply(v, z, train=False)[0].sum(axis=-1)  # noqa: E731
-    jac = np.asarray(jax.jacobian(f)(x))[:, 0, :, :]  # (L_out, L_in, C)
+    jac = np.asarray(jax.jit(jax.jacobian(f))(x))[:, 0, :, :]  # (L_out, L_in, C)
     reach = np.abs(jac).sum(axis=-1) > 0
     for i in range(L):
         expected = {j for j in (i - rate, i, i + rate) if 0 <= j < L}
@@ -105,13 +105,14 @@ def test_aspp_warns_when_rate_exceeds_window():
 def test_aspp_batchnorm_state_is_functional():
     x = jax.random.normal(jax.random.key(8), (16, 10, 3)) * 3.0 + 1.0
     m = ASPP1D(features=4, dropout=0.0)
-    v = m.init(jax.random.key(9), x)
-    out, upd = m.apply(v, x, train=True, mutable=["batch_stats"])
+    v = jax.jit(m.init)(jax.random.key(9), x)
+    out, upd = jax.jit(lambda v, x: m.apply(v, x, train=True, mutable=["batch_stats"]))(v, x)
     assert not np.allclose(np.asarray(upd["batch_stats"]["bn"]["mean"]),
                            np.asarray(v["batch_stats"]["bn"]["mean"]))
     # evaluation does not touch the statistics and is independent of the batch
-    e1 = m.apply({"params": v["params"], **upd}, x, train=False)
-    e2 = m.apply({"params": v["params"], **upd}, x[:3], train=False)
+    ev = jax.jit(lambda v, x: m.apply(v, x, train=False))
+    e1 = ev({"params": v["params"], **upd}, x)
+    e2 = ev({"params": v["params"], **upd}, x[:3])
     np.testing.assert_allclose(np.asarray(e1[:3]), np.asarray(e2), rtol=1e-5, atol=1e-6)
 
 
@@ -195,7 +196,8 @@ def test_combined_residual_adds_last_target():
     x = jax.random.normal(jax.random.key(1), (3, 10, 2))
     m_res = CombinedForecaster(cfg, 1)
     m_lvl = CombinedForecaster(CombinedConfig(**{**cfg.__dict__, "residual": False}), 1)
-    p, s = init_variables(m_res, jax.random.key(2), x[:1])
+    p, s = jax.jit(lambda k: init_variables(m_res, k, x[:1]))(jax.random.key(2))
     v = {"params": p, "batch_stats": s}
-    diff = m_res.apply(v, x, train=False) - m_lvl.apply(v, x, train=False)
+    diff = (jax.jit(lambda v: m_res.apply(v, x, train=False))(v)
+            - jax.jit(lambda v: m_lvl.apply(v, x, train=False))(v))
     np.testing.assert_allclose(np.asarray(diff[:, 0]), np.asarray(x[:, -1, 0]), rtol=1e-5, atol=1e-6)

@@ -27,9 +27,10 @@ SMALL = {
     "lstm": {"hidden_size": 8, "num_layers": 2, "dropout": 0.1},
     "arima": {"max_p": 1, "max_q": 1},
     "lstm_ema": {"channels": 8, "groups": 2, "hidden_size": 8, "num_layers": 1},
-    "lstm_aspp": {"channels": 8, "num_experts": 2, "hidden_size": 8, "num_layers": 1},
-    "aspp_ema_lstm": {"channels": 8, "num_experts": 2, "groups": 2, "hidden_size": 8,
-                      "num_layers": 1},
+    "lstm_aspp": {"channels": 8, "num_experts": 2, "rates": (2,), "hidden_size": 8,
+                  "num_layers": 1},
+    "aspp_ema_lstm": {"channels": 8, "num_experts": 2, "rates": (2,), "groups": 2,
+                      "hidden_size": 8, "num_layers": 1},
 }
 
 
