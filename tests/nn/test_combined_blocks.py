@@ -70,7 +70,8 @@ def test_condconv_with_one_saturated_expert_is_a_plain_convolution():
     np.testing.assert_allclose(np.asarray(y), np.asarray(ref) + 0.5, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("rate", [1, 2, 3])
+@pytest.mark.parametrize("rate", [pytest.param(1, marks=pytest.mark.slow), 2,
+                                  pytest.param(3, marks=pytest.mark.slow)])
 def test_aspp_branch_dilation_visible_in_receptive_field(rate):
     """With every branch but ``atrous_<rate>`` zeroed and the routing made constant, output
     position i depends on inputs i - rate, i, i + rate only (Jacobian sparsity)."""

@@ -58,6 +58,7 @@ def _copy(net, p, s, hidden):
     net.load_state_dict(sd, strict=False)
 
 
+@pytest.mark.slow
 def test_combined_forward_equals_pytorch_reference():
     F, C, H = 5, 8, 6
     cfg = CombinedConfig(channels=C, groups=2, num_experts=3, aspp_dropout=0.0, hidden_size=H,
