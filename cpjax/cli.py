@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cpjax.forecast._ablation_cli",
     "cpjax.node._cli",
     "cpjax.cge._cli",
+    "cpjax.cge._scenarios_cli",
     "cpjax.quota._cli",
 )
 

@@ -72,7 +72,8 @@ def main(argv=None) -> int:
     ap.add_argument("--demo", action="store_true", help="synthetic data (smoke test)")
     ap.add_argument("--model", default="arima", help="output model for the projections")
     ap.add_argument("--neural", action="store_true",
-                    help="add the LSTM (cpjax forecasting registry) to the output-forecast table")
+                    help="add the LSTM, GRU, RNN and MLP (cpjax forecasting registry) to the "
+                         "output-forecast table (seed 002 Table 5)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +140,9 @@ def main(argv=None) -> int:
         from cpjax.quota import register_network_output_models
         from cpjax.quota._output import OUTPUT_MODELS
 
-        register_network_output_models(("lstm",), epochs=200, hidden_size=32, num_layers=1)
+        # one layer of 32 units each: about 100 monthly points per province (see docs/quota.md)
+        register_network_output_models(("lstm", "gru", "rnn", "mlp"), epochs=200, hidden_size=32,
+                                       num_layers=1)
         models = list(OUTPUT_MODELS)
     if args.demo:
         monthly = demo_generation(inv.units, 0)

@@ -4,6 +4,11 @@ Public names (see ``docs/cge.md``): load a model from a SAM and a specification,
 by name, solve (fixed point or Newton; implicitly differentiable; vmap over scenarios), report
 every variable by name, and run the model checks (replication, homogeneity, Walras, identities).
 All entry points compute in float64 inside :func:`x64` (a context, not a global switch).
+
+Emissions trading, dynamics and scenarios (``docs/scenarios.md``): :func:`solve_ets` (one year
+with the trading block), :func:`make_path` / :func:`solve_path` (2022–2030 as a ``lax.scan`` of
+equilibria, differentiable), :func:`run_scenarios` / :func:`make_study` (S1–S5 of seed 001),
+:func:`run_scenarios_to_dir` (``cpjax scenarios``).
 """
 
 from ._build import build_model as build_model
@@ -13,6 +18,29 @@ from ._checks import (
     replication_residual as replication_residual,
     run_checks as run_checks,
     walras_residual as walras_residual,
+)
+from ._drivers_io import (
+    drivers_from_trajectories as drivers_from_trajectories,
+    node_demo_drivers as node_demo_drivers,
+)
+from ._dynamics import (
+    Drivers as Drivers,
+    DynamicParams as DynamicParams,
+    EtsPolicy as EtsPolicy,
+    PathConfig as PathConfig,
+    as_float64 as as_float64,
+    compiled_path as compiled_path,
+    dynamic_params as dynamic_params,
+    make_path as make_path,
+    no_policy as no_policy,
+    solve_path as solve_path,
+    trend_drivers as trend_drivers,
+)
+from ._ets import EtsConfig as EtsConfig, YearPolicy as YearPolicy
+from ._ets_solve import (
+    EtsSolution as EtsSolution,
+    solve_ets as solve_ets,
+    year_policy as year_policy,
 )
 from ._gradient import (
     finite_difference_gradient as finite_difference_gradient,
@@ -28,6 +56,24 @@ from ._sam import (
     balance_ras as balance_ras,
     check_balance as check_balance,
     load_sam as load_sam,
+)
+from ._scenarios import (
+    Scenario as Scenario,
+    demo_scenarios as demo_scenarios,
+    load_scenario as load_scenario,
+    make_study as make_study,
+    reduction_path as reduction_path,
+    run_scenarios as run_scenarios,
+    scenario_policy as scenario_policy,
+    with_reference as with_reference,
+)
+from ._scenarios_run import (
+    ScenariosRun as ScenariosRun,
+    compare_runs as compare_runs,
+    peak_years as peak_years,
+    plot_scenarios as plot_scenarios,
+    run_scenarios_to_dir as run_scenarios_to_dir,
+    scenario_rows as scenario_rows,
 )
 from ._solve import (
     STATUS as STATUS,

@@ -138,7 +138,9 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
                  np.maximum(st.act_tax_agent, 0), n_h)
     tax_in = tax_in + seg(xp.where((st.edge_tax_agent >= 0) & leaf, leaf_rev, 0.0),
                           np.maximum(st.edge_tax_agent, 0), n_h)
-    sur_rev = xp.sum(sur * x_leaf)
+    # a surcharge on an input is a specific tax paid to the surcharge agent; on an output (the
+    # emissions-trading block's output-based allocation) it is a specific subsidy paid by it
+    sur_rev = xp.sum(xp.where(st.edge_is_input, sur, -sur) * x_leaf)
     if st.surcharge_agent >= 0:
         tax_in = tax_in + xp.where(np.arange(n_h) == st.surcharge_agent, sur_rev, 0.0)
 

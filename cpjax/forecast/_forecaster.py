@@ -17,7 +17,7 @@ from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..nn import get_model, make_config
 from ..optim import extra_update_args, make_optimizer, optimizer_config, required_extra_args
-from ..train import TrainConfig, fit_network, load_pytree, predict_network, save_pytree
+from ..train import TrainConfig, get_trainer, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
 from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
 from ._refiner import XGBoostRefiner, fit_refiner, refiner_config
@@ -76,10 +76,10 @@ class Forecaster:
             params["residual"] = self.config.residual
         return params
 
-    def _optimizer(self):
+    def _optimizer(self, steps_per_epoch: int = 1):
         c = self.config
         ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
-        return ocfg, make_optimizer(ocfg)
+        return ocfg, make_optimizer(ocfg, steps_per_epoch=steps_per_epoch)
 
     def _build(self):
         return self.spec.build(make_config(self.config.model, self._model_params()),
@@ -160,8 +160,9 @@ class Forecaster:
         ``val_fraction`` of them drive early stopping.  Returns ``(module, TrainResult)``."""
         c = self.config
         n_val = min(int(round(c.val_fraction * len(X))), len(X) - 1)
+        k = len(X) - n_val
         module = self._build()
-        ocfg, tx = self._optimizer()
+        ocfg, tx = self._optimizer(max(1, k // min(c.batch_size, k)))
         extra = None
         if required_extra_args(ocfg):
             def extra(ctx):
@@ -170,9 +171,8 @@ class Forecaster:
         tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
                            patience=c.patience, seed=c.seed, n_seeds=c.seeds,
                            seed_strategy=c.seed_strategy, progress=c.progress)
-        k = len(X) - n_val
-        return module, fit_network(module, tx, X[:k], Y[:k], X[k:], Y[k:], tcfg,
-                                   extra_args_fn=extra)
+        train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
+        return module, train(module, tx, X[:k], Y[:k], X[k:], Y[k:], tcfg, extra_args_fn=extra)
 
     def _network_predict(self, X: np.ndarray) -> np.ndarray:
         """Scaled ``(n_seeds, n, H)`` forecasts of the network, refined when a refiner is set."""

@@ -6,15 +6,37 @@ Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical mo
 
 from ._arima import ARIMAConfig as ARIMAConfig, ARIMAModel as ARIMAModel
 from ._aspp import ASPP1D as ASPP1D, AtrousConv1D as AtrousConv1D
+from ._autoencoder import (
+    AutoencoderConfig as AutoencoderConfig,
+    AutoencoderForecaster as AutoencoderForecaster,
+)
+from ._cnn import (
+    CNNConfig as CNNConfig,
+    CNNForecaster as CNNForecaster,
+    receptive_field as receptive_field,
+)
 from ._combined import CombinedConfig as CombinedConfig, CombinedForecaster as CombinedForecaster
+from ._common import INITS as INITS, kernel_penalty as kernel_penalty
 from ._condconv import CondConv1D as CondConv1D, conv1d as conv1d
 from ._ema import EMA1D as EMA1D
+from ._gan import GANConfig as GANConfig, GANForecaster as GANForecaster
+from ._hybrid import (
+    AttentionGate as AttentionGate,
+    HybridCascadeConfig as HybridCascadeConfig,
+    HybridConfig as HybridConfig,
+    HybridForecaster as HybridForecaster,
+)
 from ._lstm import LSTMConfig as LSTMConfig, LSTMForecaster as LSTMForecaster
+from ._mlp import MLPConfig as MLPConfig, MLPForecaster as MLPForecaster
 from ._naive import (
     Drift as Drift,
     DriftConfig as DriftConfig,
     Persistence as Persistence,
     PersistenceConfig as PersistenceConfig,
+)
+from ._recurrent import (
+    RecurrentConfig as RecurrentConfig,
+    RecurrentForecaster as RecurrentForecaster,
 )
 from ._registry import (
     Estimator as Estimator,
@@ -26,3 +48,9 @@ from ._registry import (
     register_model as register_model,
 )
 from ._svr import SVRConfig as SVRConfig, SVRModel as SVRModel
+from ._transformer import (
+    TransformerConfig as TransformerConfig,
+    TransformerForecaster as TransformerForecaster,
+    sinusoidal_positions as sinusoidal_positions,
+)
+from ._vae import VAEConfig as VAEConfig, VAEForecaster as VAEForecaster, gaussian_kl as gaussian_kl

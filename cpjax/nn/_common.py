@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-__all__ = ["residual_output"]
+from .._errors import CpjaxInputError, unknown_name_message
+
+__all__ = ["INITS", "check_input", "kernel_init", "kernel_penalty", "residual_output",
+           "sow_kernel_penalty"]
 
 
 def residual_output(
@@ -28,3 +37,45 @@ def residual_output(
 def check_input(x: Float[Array, "batch lookback features"], name: str) -> None:
     if x.ndim != 3:
         raise ValueError(f"{name} expects a batch of windows (B, L, F); got shape {x.shape}")
+
+
+#: kernel initialisers by name: ``xavier`` (Glorot uniform, Keras' default, seed 003),
+#: ``lecun`` (LeCun normal, Flax's default), ``he`` (He normal, for ReLU stacks).
+INITS: dict[str, Callable[..., Any]] = {
+    "xavier": nn.initializers.xavier_uniform(),
+    "lecun": nn.initializers.lecun_normal(),
+    "he": nn.initializers.he_normal(),
+}
+
+
+def kernel_init(name: str) -> Callable[..., Any]:
+    """The kernel initialiser called ``name`` (see :data:`INITS`)."""
+    if name not in INITS:
+        raise CpjaxInputError(unknown_name_message("kernel initialiser", name, INITS))
+    return INITS[name]
+
+
+def kernel_penalty(params: Any, l1: float, l2: float) -> Float[Array, ""]:
+    """``l1 * sum|W| + l2 * sum W**2`` over every leaf named ``kernel`` (biases, norms' scales
+    and the recurrent cells' biases are not penalised)."""
+    total = jnp.zeros((), jnp.float32)
+    for path, leaf in jax.tree_util.tree_leaves_with_path(params):
+        if "kernel" not in jax.tree_util.keystr(path):
+            continue
+        if l1:
+            total = total + l1 * jnp.sum(jnp.abs(leaf)).astype(jnp.float32)
+        if l2:
+            total = total + l2 * jnp.sum(jnp.square(leaf)).astype(jnp.float32)
+    return total
+
+
+def sow_kernel_penalty(module: nn.Module, l1: float, l2: float) -> None:
+    """Add the L1/L2 penalty of every kernel of ``module`` to its training loss.
+
+    Call at the end of a compact ``__call__``: the value goes to the ``"losses"`` collection,
+    which the training engine adds to the objective (``cpjax.train.apply_train``); outside
+    training (collection not mutable) it is a no-op.
+    """
+    if l1 or l2:
+        module.sow("losses", "kernel_penalty",
+                   kernel_penalty(module.variables.get("params", {}), l1, l2))

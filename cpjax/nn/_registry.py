@@ -59,6 +59,8 @@ class ModelSpec:
         description: one line shown by ``cpjax models``.
         source: where the architecture comes from (paper / seed section).
         load: for estimators, ``load(config, horizon, state) -> Estimator``.
+        trainer: for networks, the training routine (``cpjax.train.get_trainer``):
+            ``"supervised"`` (default) or ``"adversarial"`` (GAN).
     """
 
     name: str
@@ -68,6 +70,7 @@ class ModelSpec:
     description: str
     source: str = ""
     load: Callable[[Any, int, Mapping[str, Any]], Any] | None = None
+    trainer: str = "supervised"
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

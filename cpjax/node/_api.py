@@ -18,8 +18,8 @@ from ._evaluate import arima_forecast, error_metrics, persistence, seasonal_naiv
 from ._field import make_field
 from ._generate import Trajectories, generate_trajectories
 from ._model import NodeModel, load_model, save_model
-from ._preprocess import Prepared, prepare
-from ._train import FitResult, fit, forecast_from
+from ._preprocess import Prepared, prepare, split_sizes
+from ._train import FitResult, fit, forecast_from, steps_per_epoch
 
 __all__ = ["TrainResult", "train_node", "train_to_dir", "generate_to_dir", "BASELINES"]
 
@@ -167,13 +167,23 @@ def load_training_data(data: str | os.PathLike | None, demo: bool, series: list[
 def train_to_dir(out: str | os.PathLike, *, data: str | None = None, demo: bool = False,
                  series: list[str] | None = None, provinces: list[str] | None = None,
                  start: str | None = None, config: NodeConfig | None = None,
-                 baselines: tuple[str, ...] = BASELINES, progress: bool = False) -> TrainResult:
+                 baselines: tuple[str, ...] = BASELINES, progress: bool = False,
+                 epochs: int | None = None) -> TrainResult:
     """Train and write ``out/model/``, ``metrics.csv``, ``forecasts.csv``, ``history.csv``,
-    ``fit.png`` and ``config.json`` (atomically: nothing is written if anything fails)."""
+    ``fit.png`` and ``config.json`` (atomically: nothing is written if anything fails).
+
+    ``epochs`` (optional) overrides ``config.steps``: that many passes over the training windows
+    of the data actually used (after ``series``/``provinces``/``start`` selection).
+    """
     import pandas as pd
 
     config = config or NodeConfig()
     nd = load_training_data(data, demo, series, provinces, start, config.seed)
+    if epochs is not None:
+        n_train, _ = split_sizes(len(nd.dates), config.preprocess.train_frac,
+                                 config.preprocess.val_frac)
+        config = dataclasses.replace(
+            config, steps=epochs * steps_per_epoch(len(nd.panels), n_train, config))
     res = train_node(nd, config, baselines=baselines, progress=progress)
     with atomic_output_dir(out) as tmp:
         save_model(res.model, tmp / "model")

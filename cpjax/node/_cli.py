@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from .._errors import CpjaxInputError
 
@@ -35,10 +34,6 @@ def _initial(text: str | None) -> dict[str, float] | None:
 def _train(args: argparse.Namespace) -> int:
     from ._api import BASELINES, train_to_dir
     from ._config import NodeConfig, PreprocessConfig
-    from ._data import demo_data, load_power_generation
-    from ._preprocess import split_sizes
-    from ._train import steps_per_epoch
-
     if args.demo == (args.data is not None):
         raise CpjaxInputError("give exactly one of --demo or --data PATH")
     if args.epochs is not None and args.epochs < 1:
@@ -51,15 +46,11 @@ def _train(args: argparse.Namespace) -> int:
     cfg = NodeConfig(width=args.width, depth=args.depth, activation=args.activation,
                      solver=args.solver, learning_rate=args.lr, seed=args.seed,
                      window=args.window, preprocess=PreprocessConfig())
-    # an epoch = enough steps to visit every training window once (in expectation)
-    nd = demo_data(seed=args.seed) if args.demo else load_power_generation(args.data)
-    n_panels = len(_names(args.province) or nd.panels)
-    n_train, _ = split_sizes(len(nd.dates), cfg.preprocess.train_frac, cfg.preprocess.val_frac)
-    steps = (args.epochs or 50) * steps_per_epoch(n_panels, n_train, cfg)
-    cfg = dataclasses.replace(cfg, steps=steps)
+    # an epoch = enough steps to visit every training window once (in expectation), counted on
+    # the data left after --series/--province/--start
     train_to_dir(args.out, data=args.data, demo=args.demo, series=_names(args.series),
                  provinces=_names(args.province), start=args.start, config=cfg,
-                 baselines=baselines, progress=args.progress)
+                 baselines=baselines, progress=args.progress, epochs=args.epochs or 50)
     return 0
 
 

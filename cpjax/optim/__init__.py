@@ -8,9 +8,11 @@ from ._estimators import (
     hutchinson_diag as hutchinson_diag,
 )
 from ._registry import (
+    SCHEDULES as SCHEDULES,
     OptimizerConfig as OptimizerConfig,
     SophiaConfig as SophiaConfig,
     extra_update_args as extra_update_args,
+    learning_rate_schedule as learning_rate_schedule,
     make_optimizer as make_optimizer,
     optimizer_config as optimizer_config,
     optimizer_names as optimizer_names,

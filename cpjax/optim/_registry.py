@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import jax.numpy as jnp
 import optax
 
 from .._errors import CpjaxInputError, unknown_name_message
@@ -30,7 +31,9 @@ from ._validate import check_int, check_range
 __all__ = [
     "OptimizerConfig",
     "SophiaConfig",
+    "SCHEDULES",
     "extra_update_args",
+    "learning_rate_schedule",
     "make_optimizer",
     "optimizer_config",
     "optimizer_names",
@@ -71,6 +74,14 @@ class OptimizerConfig:
     eps: float | None = None
     momentum: float | None = None  # sgd, rmsprop
     warmup_steps: int = 0  # linear warm-up of the learning rate from 0 over this many steps
+    # Learning-rate schedule after warm-up (see make_optimizer): "constant", "step" (multiply by
+    # decay_rate every decay_every units; seed 003: RMSProp 0.01 halved every 100 epochs),
+    # "inverse_time" (lr / (1 + decay_rate t); Keras' legacy ``decay``, seed 003's Adam 1e-4 per
+    # step) or "cosine" (to decay_rate * lr over decay_every units, then flat).
+    schedule: str = "constant"
+    decay_rate: float | None = None  # None: 0.5 step, 1e-4 inverse_time, 0.0 cosine
+    decay_every: int = 100  # period (step) or length (cosine), in decay_unit
+    decay_unit: str = "epoch"  # "epoch" (needs steps_per_epoch) or "step" (optimizer updates)
     clip_grad_norm: float | None = None  # clip gradients to this global L2 norm first
     sophia: SophiaConfig = field(default_factory=SophiaConfig)
 
@@ -172,6 +183,73 @@ register_optimizer(
 )
 
 
+SCHEDULES = ("constant", "step", "inverse_time", "cosine")
+_DEFAULT_DECAY = {"step": 0.5, "inverse_time": 1e-4, "cosine": 0.0}
+
+
+def learning_rate_schedule(config: OptimizerConfig, steps_per_epoch: int | None = None
+                           ) -> float | Callable[[Any], Any]:
+    """The learning rate of ``config``: a float, or an optax schedule ``count -> lr``.
+
+    Arguments:
+        config: the optimizer config (``learning_rate``, ``warmup_steps``, ``schedule``,
+            ``decay_rate``, ``decay_every``, ``decay_unit``).
+        steps_per_epoch: optimizer updates per epoch; needed when ``decay_unit="epoch"``
+            (the Forecaster passes ``floor(training windows / batch_size)``).
+
+    Returns:
+        ``config.learning_rate`` when nothing changes it over training, else a schedule.
+
+    Example:
+        >>> cfg = optimizer_config("rmsprop", 0.01, schedule="step", decay_every=100)
+        >>> round(float(learning_rate_schedule(cfg, steps_per_epoch=10)(1000)), 6)  # epoch 100
+        0.005
+    """
+    lr = config.learning_rate
+    name = config.schedule
+    if name not in SCHEDULES:
+        raise CpjaxInputError(unknown_name_message("learning-rate schedule", str(name), SCHEDULES))
+    check_int("warmup_steps", config.warmup_steps, 0)
+    if name == "constant":
+        if config.warmup_steps > 0:
+            return optax.linear_schedule(0.0, lr, config.warmup_steps)
+        return lr
+    check_int("decay_every", config.decay_every, 1)
+    if config.decay_unit not in ("epoch", "step"):
+        raise CpjaxInputError(f"decay_unit must be 'epoch' or 'step', got {config.decay_unit!r}")
+    if config.decay_unit == "epoch":
+        if steps_per_epoch is None:
+            raise CpjaxInputError(
+                "schedule with decay_unit='epoch' needs the number of steps per epoch; fix: "
+                "make_optimizer(config, steps_per_epoch=...) or decay_unit='step'")
+        check_int("steps_per_epoch", steps_per_epoch, 1)
+    unit = float(config.decay_every * (steps_per_epoch if config.decay_unit == "epoch" else 1))
+    rate = _DEFAULT_DECAY[name] if config.decay_rate is None else float(config.decay_rate)
+    if name == "step":
+        check_range("decay_rate", rate, 0.0, 1.0, lo_open=True)
+    elif name == "inverse_time":
+        check_range("decay_rate", rate, 0.0, None)
+        unit = unit / config.decay_every  # t counts decay_unit's (steps or epochs), not periods
+    else:
+        check_range("decay_rate", rate, 0.0, 1.0)
+    warm = config.warmup_steps
+
+    def schedule(count):
+        t = jnp.maximum(jnp.asarray(count, jnp.float32) - warm, 0.0) / unit
+        if name == "step":
+            value = lr * rate ** jnp.floor(t)
+        elif name == "inverse_time":
+            value = lr / (1.0 + rate * t)
+        else:
+            cos = 0.5 * (1.0 + jnp.cos(jnp.pi * jnp.minimum(t, 1.0)))
+            value = lr * (rate + (1.0 - rate) * cos)
+        if warm > 0:
+            value = jnp.where(count < warm, lr * jnp.asarray(count, jnp.float32) / warm, value)
+        return value
+
+    return schedule
+
+
 def optimizer_config(name: str, learning_rate: float = 1e-3, **kwargs: Any) -> OptimizerConfig:
     """Build an :class:`OptimizerConfig` from flat keywords (Sophia fields go into ``sophia``).
 
@@ -194,14 +272,17 @@ def optimizer_config(name: str, learning_rate: float = 1e-3, **kwargs: Any) -> O
 
 
 def make_optimizer(
-    config: OptimizerConfig | str, learning_rate: Any = None, **kwargs: Any
+    config: OptimizerConfig | str, learning_rate: Any = None, *,
+    steps_per_epoch: int | None = None, **kwargs: Any
 ) -> optax.GradientTransformationExtraArgs:
     """Build the optax transformation for a config (or a name plus keywords).
 
     Arguments:
         config: an :class:`OptimizerConfig`, or a registered name (``optimizer_names()``).
         learning_rate: overrides ``config.learning_rate``; may be an optax schedule
-            (``warmup_steps`` is then ignored: put the warm-up in the schedule).
+            (``warmup_steps`` and ``schedule`` are then ignored: put them in the schedule).
+        steps_per_epoch: optimizer updates per epoch, for schedules in epochs
+            (:func:`learning_rate_schedule`).
         **kwargs: with a name, settings as in :func:`optimizer_config`.
 
     Returns:
@@ -219,9 +300,8 @@ def make_optimizer(
     spec = _spec(config.name)
     lr = config.learning_rate if learning_rate is None else learning_rate
     check_range("learning_rate", lr, 0.0, None, lo_open=True)
-    check_int("warmup_steps", config.warmup_steps, 0)
-    if config.warmup_steps > 0 and not callable(lr):
-        lr = optax.linear_schedule(0.0, lr, config.warmup_steps)
+    if not callable(lr):
+        lr = learning_rate_schedule(dataclasses.replace(config, learning_rate=lr), steps_per_epoch)
     tx = spec.factory(config, lr)
     if config.clip_grad_norm is not None:
         check_range("clip_grad_norm", config.clip_grad_norm, 0.0, None, lo_open=True)

@@ -5,6 +5,12 @@ One epoch of one seed is a ``lax.scan`` over shuffled minibatches.  Seeds run ei
 (best parameters, best validation loss, epochs without improvement, whether the seed is still
 training) lives on the device, so stopped seeds are frozen with a ``where`` and the host only
 reads two small loss vectors per epoch (for the NaN guard, the progress bar and the stop test).
+
+The training objective is ``loss(prediction, y)`` plus whatever the model sowed into its
+``"losses"`` collection (``self.sow("losses", name, value)``: a VAE's KL term, an autoencoder's
+reconstruction error, a penalty) plus ``TrainConfig``'s L1/L2 penalty; the validation loss used
+for early stopping is ``loss`` alone.  The epoch (:func:`make_epoch_fn`) and the host loop
+(:func:`run_training`) take any minibatch step, so other trainers (``_adversarial.py``) reuse them.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from ..optim import set_sophia_key, sophia_diagnostics
 from ._config import TrainConfig
 from ._losses import get_loss
 
-__all__ = ["ExtraArgsContext", "TrainResult", "TrainingDivergedError", "fit_network",
-           "init_variables", "predict_network", "resolve_seed_strategy"]
+__all__ = ["ExtraArgsContext", "TrainResult", "TrainingDivergedError", "apply_train",
+           "as_training_arrays", "fit_network", "fresh_state", "init_variables",
+           "make_epoch_fn", "predict_network", "resolve_seed_strategy", "run_training",
+           "sown_losses"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -102,6 +110,32 @@ def _apply(module, params, stats, x, *, train: bool, key=None):
     return module.apply(variables, x, train=train, rngs=rngs), stats
 
 
+def sown_losses(collection) -> Array:
+    """Sum of every value a model sowed with ``self.sow("losses", name, value)`` (float32)."""
+    total = jnp.zeros((), jnp.float32)
+    for leaf in jax.tree_util.tree_leaves(collection):
+        total = total + jnp.sum(leaf).astype(jnp.float32)
+    return total
+
+
+def apply_train(module, params, stats, x, key=None, **kwargs):
+    """One training-mode forward pass: ``(output, new batch_stats, sum of sown losses)``.
+
+    A model may add terms to its training objective with ``self.sow("losses", name, value)``
+    (the VAE's KL term, the autoencoder's reconstruction error, the hybrid's L1/L2 penalty); they
+    are collected here and added to the loss by the engine.  Evaluation (validation loss,
+    prediction) runs without them.
+    """
+    variables = {"params": params}
+    if stats:
+        variables["batch_stats"] = stats
+    rngs = {"dropout": key} if key is not None else None
+    mutable = ["batch_stats", "losses"] if stats else ["losses"]
+    out, updates = module.apply(variables, x, train=True, rngs=rngs, mutable=mutable, **kwargs)
+    new_stats = updates["batch_stats"] if stats else stats
+    return out, new_stats, sown_losses(updates.get("losses", {}))
+
+
 def _penalty(params, l1: float, l2: float):
     if l1 == 0 and l2 == 0:
         return 0.0
@@ -120,11 +154,9 @@ def _where_tree(cond, new, old):
     return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
 
 
-def _make_epoch_fn(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
+def _supervised_step(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
+    """The minibatch step and the validation loss of ordinary supervised training."""
     loss_of = get_loss(cfg.loss, cfg.huber_delta)
-    n = X.shape[0]
-    bsz = min(cfg.batch_size, n)
-    n_batches = n // bsz
     has_val = Xv.shape[0] > 0
 
     def step(carry, idx):
@@ -133,15 +165,15 @@ def _make_epoch_fn(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
         x, y = X[idx], Y[idx]
 
         def objective(p):
-            out, new_stats = _apply(module, p, stats, x, train=True, key=k_drop)
-            return loss_of(out, y) + _penalty(p, cfg.l1, cfg.l2), new_stats
+            out, new_stats, aux = apply_train(module, p, stats, x, k_drop)
+            return loss_of(out, y) + aux + _penalty(p, cfg.l1, cfg.l2), new_stats
 
         (loss, new_stats), grads = jax.value_and_grad(objective, has_aux=True)(params)
         extra = {}
         if extra_args_fn is not None:
             ctx = ExtraArgsContext(
                 loss_fn=lambda p: objective(p)[0],
-                output_fn=lambda p: _apply(module, p, stats, x, train=True, key=k_drop)[0],
+                output_fn=lambda p: apply_train(module, p, stats, x, k_drop)[0],
                 targets=y, loss_name=cfg.loss, key=k_extra)
             extra = extra_args_fn(ctx)
         # optax's bias corrections mix Python floats with an int32 step count, which strict
@@ -156,6 +188,19 @@ def _make_epoch_fn(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
             return jnp.zeros((), jnp.float32)
         out, _ = _apply(module, params, stats, Xv, train=False)
         return loss_of(out, Yv).astype(jnp.float32)
+
+    return step, val_loss
+
+
+def make_epoch_fn(step, val_loss, cfg: TrainConfig, n: int, has_val: bool):
+    """One epoch of one seed: ``lax.scan`` of ``step`` over shuffled minibatches, then early
+    stopping bookkeeping on ``val_loss(params, stats)``.
+
+    ``step((params, stats, opt_state, key), idx) -> (carry, loss)`` is any training step (the
+    supervised one here, the adversarial one in ``_adversarial.py``).
+    """
+    bsz = min(cfg.batch_size, n)
+    n_batches = n // bsz
 
     def epoch(s: _State):
         key, k_perm = jax.random.split(s.key)
@@ -191,7 +236,12 @@ def _init_state(module, tx, key, sample) -> _State:
     k_init, k_train = jax.random.split(key)
     params, stats = init_variables(module, k_init, sample)
     opt_state = set_sophia_key(tx.init(params), jax.random.fold_in(k_train, 1))
-    return _State(params, stats, opt_state, k_train, params, stats,
+    return fresh_state(params, stats, opt_state, k_train)
+
+
+def fresh_state(params, stats, opt_state, key: Array) -> _State:
+    """A seed's training state before the first epoch (best = current, still active)."""
+    return _State(params, stats, opt_state, key, params, stats,
                   jnp.asarray(jnp.inf, jnp.float32), jnp.asarray(0, jnp.int32),
                   jnp.asarray(0, jnp.int32), jnp.asarray(True), jnp.asarray(0, jnp.int32))
 
@@ -236,23 +286,38 @@ def fit_network(
         TrainingDivergedError: when the loss becomes NaN/Inf (names the epoch and step).
     """
     config = config or TrainConfig()
+    X, Y, X_val, Y_val = as_training_arrays(X, Y, X_val, Y_val)
+    step, val_loss = _supervised_step(module, tx, config, X, Y, X_val, Y_val, extra_args_fn)
+    epoch_fn = make_epoch_fn(step, val_loss, config, X.shape[0], X_val.shape[0] > 0)
+    return run_training(lambda key: _init_state(module, tx, key, X[:1]), epoch_fn, config,
+                        on_epoch)
+
+
+def as_training_arrays(X, Y, X_val, Y_val):
+    """float32 device arrays; a missing validation set becomes an empty one."""
     X = jnp.asarray(X, jnp.float32)
     Y = jnp.asarray(Y, jnp.float32)
     if X_val is None or len(X_val) == 0:
         X_val = jnp.zeros((0,) + X.shape[1:], jnp.float32)
         Y_val = jnp.zeros((0,) + Y.shape[1:], jnp.float32)
-    X_val, Y_val = jnp.asarray(X_val, jnp.float32), jnp.asarray(Y_val, jnp.float32)
+    return X, Y, jnp.asarray(X_val, jnp.float32), jnp.asarray(Y_val, jnp.float32)
+
+
+def run_training(init: Callable[[Array], _State], epoch_fn: Callable, config: TrainConfig,
+                 on_epoch: Callable | None = None) -> TrainResult:
+    """The host loop shared by every trainer: seeds by vmap or loop, NaN guard, progress bar,
+    stop when every seed has stopped.  ``init(key) -> _State``; ``epoch_fn(_State)`` as made by
+    :func:`make_epoch_fn`."""
     seeds = tuple(range(config.seed, config.seed + config.n_seeds))
     keys = jnp.stack([jax.random.key_data(jax.random.key(s)) for s in seeds])
     strategy = resolve_seed_strategy(config.seed_strategy, len(seeds))
-    epoch_fn = _make_epoch_fn(module, tx, config, X, Y, X_val, Y_val, extra_args_fn)
-    init = lambda k: _init_state(module, tx, jax.random.wrap_key_data(k), X[:1])  # noqa: E731
+    init_k = lambda k: init(jax.random.wrap_key_data(k))  # noqa: E731
 
     if strategy == "vmap":
-        states = [jax.jit(jax.vmap(init))(keys)]
+        states = [jax.jit(jax.vmap(init_k))(keys)]
         run_epoch = jax.jit(jax.vmap(epoch_fn))
     else:
-        init_j = jax.jit(init)
+        init_j = jax.jit(init_k)
         states = [init_j(k) for k in keys]
         run_epoch = jax.jit(epoch_fn)
 

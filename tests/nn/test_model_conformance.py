@@ -31,6 +31,19 @@ SMALL = {
                   "num_layers": 1},
     "aspp_ema_lstm": {"channels": 8, "num_experts": 2, "rates": (2,), "groups": 2,
                       "hidden_size": 8, "num_layers": 1},
+    "mlp": {"hidden_size": 8},
+    "rnn": {"hidden_size": 8},
+    "gru": {"hidden_size": 8},
+    "bilstm": {"hidden_size": 8, "num_layers": 1},
+    "cnn": {"channels": 8},
+    "transformer": {"d_model": 8, "num_heads": 2, "ff_size": 16, "num_layers": 1},
+    "autoencoder": {"hidden_size": 8, "latent_dim": 2},
+    "vae": {"hidden_size": 8, "latent_dim": 2},
+    "gan": {"hidden_size": 8, "latent_dim": 2, "predict_draws": 2},
+    "hybrid": {"conv1_filters": 4, "conv2_filters": 4, "cnn_dense": 8, "lstm_size": 4,
+               "lstm_layers": 1, "fusion_size": 8, "dropout": 0.1},
+    "hybrid_cascade": {"conv1_filters": 4, "conv2_filters": 4, "lstm_size": 4, "lstm_layers": 1,
+                       "fusion_size": 8},
 }
 
 

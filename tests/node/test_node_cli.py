@@ -92,3 +92,19 @@ def test_bad_generate_options(cli_main, tmp_path, capsys):
                          "--out", str(out)]) == 2
         assert msg in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_epochs_count_windows_of_the_selected_data(cli_main, tmp_path):
+    """--epochs is converted to steps on the months and panels left after --start/--province."""
+    from cpjax.node import demo_data
+
+    out = tmp_path / "run"
+    assert cli_main(["node", "train", "--demo", *FAST, "--epochs", "2", "--start", "2019-01",
+                     "--province", "Demo-A", "--out", str(out)]) == 0
+    cfg = json.loads((out / "config.json").read_text())["settings"]
+    months = int((demo_data().dates >= pd.Timestamp("2019-01").to_datetime64().astype(
+        "datetime64[M]")).sum())
+    n_train = round(months * 0.70)  # 70/15/15 split, window 25 months, batch of windows
+    window = min(cfg["window"], n_train)
+    per_epoch = -(-(1 * (n_train - window + 1)) // cfg["batch_size"])
+    assert cfg["steps"] == 2 * max(1, per_epoch)
