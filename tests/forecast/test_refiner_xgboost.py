@@ -114,3 +114,16 @@ def test_forecaster_with_refiner_saves_and_reloads(tmp_path):
     plain = net_only(raw, idx)
     f.refiner_ = unrefined
     assert not np.allclose(plain, net_only(raw, idx))  # the refiner changes the forecasts
+
+
+@pytest.mark.slow
+def test_forecast_cli_refiner_writes_boosters(tmp_path):
+    from cpjax.cli import main
+
+    out = tmp_path / "fc"
+    code = main(["forecast", "--demo", "--epochs", "1", "--refiner", "xgboost", "--residual",
+                 "--references", "persistence", "--quiet", "--out", str(out)])
+    assert code == 0
+    assert (out / "model" / "refiner" / "seed0_h1.json").is_file()
+    again = Forecaster.load(out / "model")
+    assert again.refiner_ is not None
