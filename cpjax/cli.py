@@ -20,6 +20,7 @@ __all__ = ["main", "build_parser"]
 # Modules that add subcommands, in the order they appear in ``cpjax --help``.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "cpjax.forecast._cli",
+    "cpjax.forecast._ablation_cli",
     "cpjax.forecast._compare_cli",
     "cpjax.node._cli",
     "cpjax.cge._cli",

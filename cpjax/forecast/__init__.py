@@ -1,5 +1,11 @@
-"""The user-facing forecaster, evaluation runs, model comparisons and rolling backtests."""
+"""The user-facing forecaster, the XGBoost refiner, evaluation runs, the ablation, model
+comparisons and rolling backtests."""
 
+from ._ablation import (
+    ABLATION_ROWS as ABLATION_ROWS,
+    AblationRun as AblationRun,
+    run_ablation as run_ablation,
+)
 from ._backtest import BacktestRun as BacktestRun, backtest as backtest
 from ._compare import (
     CompareRun as CompareRun,
@@ -13,3 +19,4 @@ from ._intervals import (
     add_conformal_intervals as add_conformal_intervals,
     calibration_residuals as calibration_residuals,
 )
+from ._refiner import RefinerConfig as RefinerConfig, XGBoostRefiner as XGBoostRefiner

@@ -92,7 +92,8 @@ def _forecast(args: argparse.Namespace) -> int:
         optimizer_params=dict(args.optimizer_option),
         loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
         batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=args.progress)
+        residual=True if args.residual else None, progress=args.progress,
+        refiner=args.refiner)
     run = run_forecast(data, args.out, config=cfg, target=target, features=args.features,
                        select=args.select, split=args.split, test_start=args.test_start,
                        references=tuple(args.references), unique_id=args.unique_id,
@@ -136,6 +137,8 @@ def register(sub) -> None:
     p.add_argument("--patience", type=int, default=20, help="early-stopping patience (0: off)")
     p.add_argument("--residual", action="store_true",
                    help="networks predict the change from the last value")
+    p.add_argument("--refiner", choices=["xgboost"],
+                   help="refine the network with XGBoost fitted on out-of-fold predictions")
     p.add_argument("--references", type=_csv_list, default=["persistence", "arima"],
                    help="reference models fitted alongside (default persistence,arima)")
     p.add_argument("--level", type=_levels, default=[], metavar="80,95",

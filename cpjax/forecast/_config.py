@@ -36,6 +36,10 @@ class ForecasterConfig:
         outliers: ``None`` (off), ``"iqr"`` or ``"ksigma"`` (replaced by the median).
         min_test: fewest test rows accepted.
         progress: show a progress bar while training.
+        refiner: ``None`` or ``"xgboost"``: seed 000's second stage, fitted on out-of-fold
+            network predictions over the training part (networks only).
+        refiner_params: :class:`~cpjax.forecast.RefinerConfig` settings, e.g.
+            ``{"in_sample": True}`` for the naive (leaking) stacking.
     """
 
     model: str = "lstm"
@@ -59,6 +63,8 @@ class ForecasterConfig:
     outliers: str | None = None
     min_test: int = 5
     progress: bool = False
+    refiner: str | None = None
+    refiner_params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         for name in ("lookback", "horizon", "epochs", "seeds", "batch_size"):

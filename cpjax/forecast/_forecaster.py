@@ -20,6 +20,7 @@ from ..optim import extra_update_args, make_optimizer, optimizer_config, require
 from ..train import TrainConfig, get_trainer, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
 from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
+from ._refiner import XGBoostRefiner, fit_refiner, refiner_config
 
 __all__ = ["Forecaster"]
 
@@ -58,6 +59,10 @@ class Forecaster:
         make_config(self.config.model, self._model_params(spec))  # validates hyperparameters
         if spec.kind == "network":
             self._optimizer()  # validates the optimizer name and settings
+        if refiner_config(self.config.refiner, self.config.refiner_params) and spec.kind != "network":
+            raise CpjaxInputError(f"refiner={self.config.refiner!r} refines a network; "
+                                  f"{self.config.model!r} is a statistical model; fix: drop it")
+        self.refiner_ = None
         self.spec = spec
         self.prepared_: Prepared | None = None
         self.fitted_ = False
@@ -128,27 +133,20 @@ class Forecaster:
         self.source_ = source
         w = p.windows
         if self.spec.kind == "network":
-            n_val = int(round(c.val_fraction * tr.size))
-            n_val = min(n_val, tr.size - 1)
-            fit_idx, val_idx = tr[: tr.size - n_val], tr[tr.size - n_val:]
-            module = self._build()
-            ocfg, tx = self._optimizer(max(1, fit_idx.size // min(c.batch_size, fit_idx.size)))
-            extra = None
-            if required_extra_args(ocfg):
-                def extra(ctx):
-                    return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn,
-                                             probe_key=ctx.key)
-            tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
-                               patience=c.patience, seed=c.seed, n_seeds=c.seeds,
-                               seed_strategy=c.seed_strategy, progress=c.progress)
-            train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
-            res = train(module, tx, w.X[fit_idx], w.y[fit_idx], w.X[val_idx], w.y[val_idx],
-                          tcfg, extra_args_fn=extra)
+            module, res = self._train(w.X[tr], w.y[tr])
             self.module_ = module
             self.params_, self.batch_stats_ = res.params, res.batch_stats
             self.history_ = res.history
             self.best_epoch_ = res.best_epoch
             self.n_seeds_ = c.seeds
+            rcfg = refiner_config(c.refiner, c.refiner_params)
+            if rcfg is not None:
+                def train_predict(fit_pos, pred_pos):
+                    m, r = self._train(w.X[tr][fit_pos], w.y[tr][fit_pos])
+                    return predict_network(m, r.params, r.batch_stats, w.X[tr][pred_pos])
+                final = predict_network(module, res.params, res.batch_stats, w.X[tr])
+                self.refiner_ = fit_refiner(rcfg, train_predict, w.X[tr], w.y[tr], final,
+                                            c.horizon)
         else:
             est = self._build().fit(w.X[tr], w.y[tr], w.origin[tr], p.series)
             self.estimator_ = est
@@ -156,6 +154,30 @@ class Forecaster:
             self.n_seeds_ = 1
         self.fitted_ = True
         return self
+
+    def _train(self, X: np.ndarray, Y: np.ndarray):
+        """Train the network (all seeds) on chronological windows; the latest
+        ``val_fraction`` of them drive early stopping.  Returns ``(module, TrainResult)``."""
+        c = self.config
+        n_val = min(int(round(c.val_fraction * len(X))), len(X) - 1)
+        k = len(X) - n_val
+        module = self._build()
+        ocfg, tx = self._optimizer(max(1, k // min(c.batch_size, k)))
+        extra = None
+        if required_extra_args(ocfg):
+            def extra(ctx):
+                return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn,
+                                         probe_key=ctx.key)
+        tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
+                           patience=c.patience, seed=c.seed, n_seeds=c.seeds,
+                           seed_strategy=c.seed_strategy, progress=c.progress)
+        train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
+        return module, train(module, tx, X[:k], Y[:k], X[k:], Y[k:], tcfg, extra_args_fn=extra)
+
+    def _network_predict(self, X: np.ndarray) -> np.ndarray:
+        """Scaled ``(n_seeds, n, H)`` forecasts of the network, refined when a refiner is set."""
+        out = predict_network(self.module_, self.params_, self.batch_stats_, X)
+        return out if self.refiner_ is None else self.refiner_.predict(out, X)
 
     # ----------------------------------------------------------------- predict
     def _check_fitted(self):
@@ -181,7 +203,7 @@ class Forecaster:
         """Scaled predictions ``(n_seeds, len(idx), H)``."""
         w = p.windows
         if self.spec.kind == "network":
-            return predict_network(self.module_, self.params_, self.batch_stats_, w.X[idx])
+            return self._network_predict(w.X[idx])
         return self.estimator_.predict(w.X[idx], w.origin[idx], p.series)[None]
 
     def predict(self, data=None, *, unique_id=None, which: str = "test") -> pd.DataFrame:
@@ -239,7 +261,7 @@ class Forecaster:
         x = p.values[-L:][None].astype(np.float32)
         T = len(p.series)
         if self.spec.kind == "network":
-            scaled = predict_network(self.module_, self.params_, self.batch_stats_, x)
+            scaled = self._network_predict(x)
         else:
             scaled = self.estimator_.predict(x, np.array([T - 1]), p.series)[None]
         last = p.dates[-1]
@@ -277,6 +299,8 @@ class Forecaster:
         if self.spec.kind == "network":
             save_pytree(path / "params.msgpack",
                         {"params": self.params_, "batch_stats": self.batch_stats_})
+            if self.refiner_ is not None:
+                self.refiner_.save(path / "refiner")  # XGBoost's own JSON format
         else:
             (path / "estimator.json").write_text(json.dumps(self.estimator_.state_dict()))
         (path / "forecaster.json").write_text(json.dumps(meta, indent=2, default=str))
@@ -305,6 +329,8 @@ class Forecaster:
             self.module_ = self._build()
             self.params_ = to_jnp(state["params"])
             self.batch_stats_ = to_jnp(state.get("batch_stats") or {})
+            if (path / "refiner" / "refiner.json").is_file():
+                self.refiner_ = XGBoostRefiner.load(path / "refiner")
         else:
             state = json.loads((path / "estimator.json").read_text())
             cfg = make_config(self.config.model, self._model_params())

@@ -114,7 +114,8 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     fitted, timings, frames = {}, {}, []
     for m in models:
         cfg = config if m == config.model else ForecasterConfig.from_dict(
-            {**config.to_dict(), "model": m, "model_params": {}, "seeds": 1, "residual": None})
+            {**config.to_dict(), "model": m, "model_params": {}, "seeds": 1, "residual": None,
+             "refiner": None, "refiner_params": {}})
         t0 = time.perf_counter()
         f = Forecaster(config=cfg).fit(df, target, features, test_start=test_start, split=split)
         timings[f"{m}_fit_s"] = time.perf_counter() - t0

@@ -5,6 +5,7 @@ Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical mo
 """
 
 from ._arima import ARIMAConfig as ARIMAConfig, ARIMAModel as ARIMAModel
+from ._aspp import ASPP1D as ASPP1D, AtrousConv1D as AtrousConv1D
 from ._autoencoder import (
     AutoencoderConfig as AutoencoderConfig,
     AutoencoderForecaster as AutoencoderForecaster,
@@ -14,7 +15,10 @@ from ._cnn import (
     CNNForecaster as CNNForecaster,
     receptive_field as receptive_field,
 )
+from ._combined import CombinedConfig as CombinedConfig, CombinedForecaster as CombinedForecaster
 from ._common import INITS as INITS, kernel_penalty as kernel_penalty
+from ._condconv import CondConv1D as CondConv1D, conv1d as conv1d
+from ._ema import EMA1D as EMA1D
 from ._gan import GANConfig as GANConfig, GANForecaster as GANForecaster
 from ._hybrid import (
     AttentionGate as AttentionGate,

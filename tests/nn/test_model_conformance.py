@@ -26,6 +26,11 @@ B, L, F = 5, 10, 4
 SMALL = {
     "lstm": {"hidden_size": 8, "num_layers": 2, "dropout": 0.1},
     "arima": {"max_p": 1, "max_q": 1},
+    "lstm_ema": {"channels": 8, "groups": 2, "hidden_size": 8, "num_layers": 1},
+    "lstm_aspp": {"channels": 8, "num_experts": 2, "rates": (2,), "hidden_size": 8,
+                  "num_layers": 1},
+    "aspp_ema_lstm": {"channels": 8, "num_experts": 2, "rates": (2,), "groups": 2,
+                      "hidden_size": 8, "num_layers": 1},
     "mlp": {"hidden_size": 8},
     "rnn": {"hidden_size": 8},
     "gru": {"hidden_size": 8},
