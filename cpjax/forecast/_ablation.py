@@ -32,8 +32,8 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_features, train_end_row
-from ._run import REFERENCES, score_forecasts, select_features
+from ._prepare import load_frame
+from ._run import REFERENCES, resolve_target, score_forecasts, split_and_select
 
 __all__ = ["ABLATION_ROWS", "AblationRun", "run_ablation", "ablation_table"]
 
@@ -113,10 +113,7 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     """
     config = config or ForecasterConfig()
     df, source = load_frame(data, unique_id)
-    if target is None:
-        target = "y" if "y" in df.columns else "close" if "close" in df.columns else None
-    if target is None:
-        raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
+    target = resolve_target(df, target, source)
     names = list(ABLATION_ROWS) if rows is None else list(rows)
     for n in names:
         if n not in ABLATION_ROWS:
@@ -124,13 +121,7 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                                   f"{', '.join(ABLATION_ROWS)}")
     plan = [(n, ABLATION_ROWS[n]) for n in names] + ([NAIVE_ROW] if naive_stacking else [])
     plan += [(r, {"model": r, "seeds": 1, "residual": None}) for r in references]
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
-    report = None
-    if select is not None:
-        if features is not None:
-            raise CpjaxInputError("give either --features or --select, not both")
-        resolve_features(df, target, None)
-        features, report = select_features(df, target, n_train, select)
+    n_train, features, report = split_and_select(df, target, features, select, split, test_start)
     base = {**config.to_dict(), "model_params": {}, "refiner": None, "refiner_params": {}}
     frames, seeds, timings, used = [], {}, {}, None
     for label, row in plan:

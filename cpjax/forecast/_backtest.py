@@ -23,11 +23,12 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
-from ._compare import ModelChoice, default_reference, model_config, parse_models, test_table
+from ._compare import ModelChoice, choices_with_reference, model_config, test_table
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._prepare import load_frame
+from ._run import resolve_target
 
 __all__ = ["BacktestRun", "backtest", "backtest_markdown"]
 
@@ -121,21 +122,10 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     if isinstance(n_windows, bool) or not isinstance(n_windows, int | np.integer) or n_windows < 1:
         raise CpjaxInputError(f"n_windows must be a positive integer, got {n_windows!r}; "
                               "fix: e.g. --windows 12")
-    choices = parse_models(models)
-    if "persistence" not in [c.label for c in choices]:
-        choices.insert(0, ModelChoice("persistence", "persistence"))
-    labels = [c.label for c in choices]
-    if reference is None:
-        reference = default_reference(labels)
-    elif reference not in labels:
-        choices.append(parse_models([reference])[0])
-        labels.append(reference)
+    choices, labels, reference = choices_with_reference(models, reference)
     levels = check_levels(levels)
     df, source = load_frame(data, unique_id)
-    if target is None:
-        target = "y" if "y" in df.columns else "close" if "close" in df.columns else None
-        if target is None:
-            raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
+    target = resolve_target(df, target, source)
     folds = rolling_origins(pd.DatetimeIndex(df["ds"]), n_windows, step, mode)
     need = base.lookback + base.horizon + 2
     if len(folds[0].train) < need:

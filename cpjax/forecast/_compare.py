@@ -28,7 +28,8 @@ from ..nn import get_model, model_names
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
-from ._prepare import load_frame, resolve_features, train_end_row
+from ._prepare import load_frame
+from ._run import resolve_target, split_and_select
 
 __all__ = ["CompareRun", "ModelChoice", "compare_models", "default_reference", "parse_models",
            "score_table", "test_table", "DEFAULT_COMPARE_MODELS"]
@@ -83,6 +84,22 @@ def default_reference(labels: Sequence[str]) -> str:
             return name
     others = [m for m in labels if m != "persistence"]
     return others[0] if others else labels[0]
+
+
+def choices_with_reference(models, reference: str | None
+                           ) -> tuple[list[ModelChoice], list[str], str]:
+    """Parsed model choices with persistence first (always compared) and the test reference
+    (default :func:`default_reference`) added when it is not among them."""
+    choices = parse_models(models)
+    if "persistence" not in [c.label for c in choices]:
+        choices.insert(0, ModelChoice("persistence", "persistence"))
+    labels = [c.label for c in choices]
+    if reference is None:
+        reference = default_reference(labels)
+    elif reference not in labels:
+        choices.append(parse_models([reference])[0])
+        labels.append(reference)
+    return choices, labels, reference
 
 
 @dataclasses.dataclass
@@ -250,30 +267,12 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
         ['arima', 'persistence']
     """
     base = config or ForecasterConfig()
-    choices = parse_models(models)
-    if "persistence" not in [c.label for c in choices]:
-        choices.insert(0, ModelChoice("persistence", "persistence"))
-    labels = [c.label for c in choices]
-    if reference is None:
-        reference = default_reference(labels)
-    elif reference not in labels:
-        choices.append(parse_models([reference])[0])
-        labels.append(reference)
+    choices, labels, reference = choices_with_reference(models, reference)
     levels = check_levels(levels)
     df, source = load_frame(data, unique_id)
-    if target is None:
-        target = "y" if "y" in df.columns else "close" if "close" in df.columns else None
-        if target is None:
-            raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
-    selection = None
-    if select is not None:
-        from ._run import select_features
-
-        if features is not None:
-            raise CpjaxInputError("give either --features or --select, not both")
-        resolve_features(df, target, None)
-        features, selection = select_features(df, target, n_train, select)
+    target = resolve_target(df, target, source)
+    n_train, features, selection = split_and_select(df, target, features, select, split,
+                                                    test_start)
     fitted, timings, frames = {}, {}, []
     for ch in choices:
         f, tm = fit_choice(df, ch, base, target, features, train_rows=n_train)

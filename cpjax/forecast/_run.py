@@ -56,6 +56,31 @@ def select_features(df: pd.DataFrame, target: str, n_train: int, how: str) -> tu
     return features, report
 
 
+def resolve_target(df: pd.DataFrame, target: str | None, source: str) -> str:
+    """``target``, else ``y``, else ``close``; a clear error when none is there."""
+    if target is not None:
+        return target
+    for name in ("y", "close"):
+        if name in df.columns:
+            return name
+    raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
+
+
+def split_and_select(df: pd.DataFrame, target: str, features: list[str] | None,
+                     select: str | None, split: float | None, test_start
+                     ) -> tuple[int, list[str] | None, pd.DataFrame | None]:
+    """Training rows from ``split``/``test_start`` and the inputs: ``features`` as given or
+    chosen by ``select`` on the training rows only.  Returns ``(n_train, features, report)``."""
+    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
+    report = None
+    if select is not None:
+        if features is not None:
+            raise CpjaxInputError("give either --features or --select, not both")
+        resolve_features(df, target, None)
+        features, report = select_features(df, target, n_train, select)
+    return n_train, features, report
+
+
 def score_forecasts(fc: pd.DataFrame, models: list[str], seeds: dict[str, int],
                     y_train: np.ndarray, last: np.ndarray) -> pd.DataFrame:
     """One row per model: metrics of each seed's forecast, mean and std over seeds.
@@ -99,17 +124,8 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
 
     levels = check_levels(levels)
     df, source = load_frame(data, unique_id)
-    if target is None:
-        target = "y" if "y" in df.columns else "close" if "close" in df.columns else None
-    if target is None:
-        raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
-    report = None
-    if select is not None:
-        if features is not None:
-            raise CpjaxInputError("give either --features or --select, not both")
-        resolve_features(df, target, None)
-        features, report = select_features(df, target, n_train, select)
+    target = resolve_target(df, target, source)
+    n_train, features, report = split_and_select(df, target, features, select, split, test_start)
     models = [config.model] + [r for r in references if r != config.model]
     fitted, timings, frames = {}, {}, []
     for m in models:
