@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from ._cli import add_data_options, positive_int
+from ._cli import add_data_options, data_and_target, positive_int
 
 __all__ = ["register"]
 
 
 def _ablation(args: argparse.Namespace) -> int:
-    from ..data import demo_market
     from ._ablation import ablation_table, run_ablation
     from ._config import ForecasterConfig
 
-    if args.demo:
-        data, target = demo_market(), args.target or "close"
-        data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
-    else:
-        data, target = args.data, args.target
+    data, target = data_and_target(args)
     cfg = ForecasterConfig(
         learning_rate=args.learning_rate, lookback=args.lookback, horizon=args.horizon,
         epochs=args.epochs, batch_size=args.batch_size, patience=args.patience, seeds=args.seeds,

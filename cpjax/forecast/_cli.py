@@ -77,16 +77,23 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
 
 
-def _forecast(args: argparse.Namespace) -> int:
+def data_and_target(args: argparse.Namespace):
+    """``(data, target)`` of the options from :func:`add_data_options`: the synthetic demo market
+    (target ``close`` unless given) or the ``--data`` path."""
     from ..data import demo_market
+
+    if args.demo:
+        data = demo_market()
+        data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
+        return data, args.target or "close"
+    return args.data, args.target
+
+
+def _forecast(args: argparse.Namespace) -> int:
     from ._config import ForecasterConfig
     from ._run import run_forecast
 
-    if args.demo:
-        data, target = demo_market(), args.target or "close"
-        data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
-    else:
-        data, target = args.data, args.target
+    data, target = data_and_target(args)
     cfg = ForecasterConfig(
         model=args.model, optimizer=args.optimizer, learning_rate=args.learning_rate,
         optimizer_params=dict(args.optimizer_option),

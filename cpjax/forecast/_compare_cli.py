@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._cli import _csv_list, _levels, add_data_options, positive_int
+from ._cli import _csv_list, _levels, add_data_options, data_and_target, positive_int
 
 __all__ = ["register"]
 
@@ -17,16 +17,6 @@ def _step(text: str) -> str | int:
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected 'month' or a positive number of rows, got "
                                          f"{text!r}") from None
-
-
-def _data(args):
-    from ..data import demo_market
-
-    if args.demo:
-        data = demo_market()
-        data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
-        return data, args.target or "close"
-    return args.data, args.target
 
 
 def _config(args):
@@ -55,7 +45,7 @@ def _print(table, cols, out, quiet):
 def _compare(args: argparse.Namespace) -> int:
     from ._compare import compare_models
 
-    data, target = _data(args)
+    data, target = data_and_target(args)
     run = compare_models(data, args.out, config=_config(args), target=target, split=args.split,
                          test_start=args.test_start, settings={"demo": bool(args.demo)},
                          **_common(args))
@@ -71,7 +61,7 @@ def _backtest(args: argparse.Namespace) -> int:
     if args.split is not None or args.test_start is not None:
         raise CpjaxInputError("backtest splits the data by rolling origins; fix: drop --split / "
                               "--test-start and use --windows and --step")
-    data, target = _data(args)
+    data, target = data_and_target(args)
     run = backtest(data, args.out, config=_config(args), target=target, n_windows=args.windows,
                    step=args.step, refit=args.refit, mode=args.mode,
                    settings={"demo": bool(args.demo)}, **_common(args))
