@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import json
 import os
@@ -13,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_output_dir", "to_jsonable", "versions", "write_config", "write_json"]
+__all__ = ["atomic_output_dir", "to_jsonable", "versions", "write_config", "write_csv_rows",
+           "write_json"]
 
 
 @contextlib.contextmanager
@@ -84,6 +86,14 @@ def versions() -> dict[str, str]:
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     """Write ``obj`` as indented JSON (dataclasses and numpy scalars converted)."""
     Path(path).write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def write_csv_rows(path: str | os.PathLike, rows: list[dict[str, Any]]) -> None:
+    """Write a list of dicts (one per row, same keys) as CSV with a header."""
+    with open(path, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def write_config(folder: str | os.PathLike, settings: Any, **extra: Any) -> Path:

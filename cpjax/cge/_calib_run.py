@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config, write_json
+from .._io import atomic_output_dir, write_config, write_csv_rows, write_json
 from ._calib_dynamic import dynamic_path, resolve_dynamic
 from ._calib_file import CalibrationTask, load_targets
 from ._calib_paths import PathFunction, static_path, trend_path, trend_year_params, with_defaults
@@ -99,13 +98,6 @@ def resolve_path(model: Model, task: CalibrationTask, theta: dict[str, Any],
     return out
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
 def run_calibrate(run: CalibrateRun, out: str | os.PathLike) -> CalibrationResult:
     """Calibrate to a targets file and write calibrated.json, fit.csv, trace.csv,
     gradient_check.csv and config.json into ``out``.
@@ -152,9 +144,9 @@ def run_calibrate(run: CalibrateRun, out: str | os.PathLike) -> CalibrationResul
             "wall_s": result.wall_s, "years": list(path.years), "path": path.description,
             "outputs": result.outputs, "resolved_outputs": again, "status": result.status,
             "gradient_check_max_rel_error": max((g["rel_error"] for g in grad_rows), default=None)})
-        _write_csv(tmp / "fit.csv", fit)
-        _write_csv(tmp / "trace.csv", result.trace)
+        write_csv_rows(tmp / "fit.csv", fit)
+        write_csv_rows(tmp / "trace.csv", result.trace)
         if grad_rows:
-            _write_csv(tmp / "gradient_check.csv", grad_rows)
+            write_csv_rows(tmp / "gradient_check.csv", grad_rows)
         write_config(tmp, run, task=task, sam_file=str(sam_path), spec_file=str(spec_path))
     return result

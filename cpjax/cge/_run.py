@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 from pathlib import Path
 from typing import Any
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config, write_json
+from .._io import atomic_output_dir, write_config, write_csv_rows, write_json
 from ._checks import run_checks
 from ._load import demo_paths, load_demo, load_model
 from ._params import set_params
@@ -78,10 +77,7 @@ def run_solve(run: SolveRun, out: str | os.PathLike) -> dict[str, Any]:
         write_json(tmp / "solution.json", {
             "model": model.name, "status": "converged", "iterations": int(sol.iterations),
             "residual": float(sol.residual), "variables": values})
-        with open(tmp / "summary.csv", "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_csv_rows(tmp / "summary.csv", rows)
         if "_balance_report" in model.spec:
             checks["balance"] = model.spec["_balance_report"]
         write_json(tmp / "checks.json", checks)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import os
 import time
@@ -13,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config, write_json
+from .._io import atomic_output_dir, write_config, write_csv_rows, write_json
 from ._drivers_io import drivers_from_trajectories, drivers_table, node_demo_drivers
 from ._dynamics import Drivers, PathConfig, trend_drivers
 from ._load import demo_paths, load_demo, load_model
@@ -190,13 +189,6 @@ def plot_scenarios(results: Mapping[str, Mapping[str, np.ndarray]], years: Seque
     return paths
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
 def resolve_drivers(run: ScenariosRun) -> Drivers:
     """The drivers a run asks for (trend, or Neural ODE from trajectories / the demo model)."""
     if run.drivers == "trend":
@@ -258,10 +250,10 @@ def run_scenarios_to_dir(run: ScenariosRun, out: str | os.PathLike,
                               "far from the benchmark) or the scenario's reduction rates")
     rows = scenario_rows(model, results, years, run.drivers)
     with atomic_output_dir(out) as tmp:
-        _write_csv(tmp / "scenarios.csv", rows)
-        _write_csv(tmp / "sectors.csv", sector_rows(model, results, years))
-        _write_csv(tmp / "peaks.csv", peak_years(results, years))
-        _write_csv(tmp / "drivers.csv", drivers_table(drivers, run.drivers))
+        write_csv_rows(tmp / "scenarios.csv", rows)
+        write_csv_rows(tmp / "sectors.csv", sector_rows(model, results, years))
+        write_csv_rows(tmp / "peaks.csv", peak_years(results, years))
+        write_csv_rows(tmp / "drivers.csv", drivers_table(drivers, run.drivers))
         plot_scenarios(results, years, tmp, f" ({run.drivers} drivers)")
         write_json(tmp / "timing.json", {"seconds_including_compile": seconds})
         write_config(tmp, run, sam_file=str(sam_path), spec_file=str(spec_path),
