@@ -29,3 +29,25 @@ def write(name: str, payload: dict, markdown: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown)
+
+
+def framework_rows(run_cpjax, run_torch, X, Y, epochs: int, repeats: int) -> list[dict]:
+    """Side-by-side runs: ``run_cpjax(X, Y, epochs)`` and (when ``run_torch`` is given)
+    ``run_torch(X, Y, epochs, seed=r)`` each return (per-epoch seconds, final loss); one row per
+    repeat with the medians over epochs 2..N and the torch / cpjax ratios."""
+    import numpy as np
+
+    rows = []
+    for r in range(repeats):
+        jt, jl = run_cpjax(X, Y, epochs)
+        row = {"repeat": r, "cpjax_first_epoch_s": float(jt[0]),
+               "cpjax_epoch_s": float(np.median(jt[1:])), "cpjax_final_loss": jl}
+        if run_torch is not None:
+            tt, tl = run_torch(X, Y, epochs, seed=r)
+            row.update({"torch_first_epoch_s": float(tt[0]),
+                        "torch_epoch_s": float(np.median(tt[1:])), "torch_final_loss": tl,
+                        "ratio_torch_over_cpjax": float(np.median(tt[1:]) / np.median(jt[1:])),
+                        "ratio_incl_compile": float(tt.sum() / jt.sum())})
+        rows.append(row)
+        print(row, flush=True)
+    return rows

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import machine, write
+from _common import framework_rows, machine, write
 
 import cpjax  # noqa: F401  (sets the XLA CPU flags before JAX starts)
 
@@ -181,19 +181,7 @@ def main():
         result["torch_threads"] = args.torch_threads
     except ImportError:
         have_torch = False
-    rows = []
-    for r in range(repeats):
-        jt, jl = run_cpjax(X, Y, epochs)
-        row = {"repeat": r, "cpjax_first_epoch_s": float(jt[0]),
-               "cpjax_epoch_s": float(np.median(jt[1:])), "cpjax_final_loss": jl}
-        if have_torch:
-            tt, tl = run_torch(X, Y, epochs, seed=r)
-            row.update({"torch_first_epoch_s": float(tt[0]), "torch_epoch_s": float(np.median(tt[1:])),
-                        "torch_final_loss": tl,
-                        "ratio_torch_over_cpjax": float(np.median(tt[1:]) / np.median(jt[1:])),
-                        "ratio_incl_compile": float(tt.sum() / jt.sum())})
-        rows.append(row)
-        print(row, flush=True)
+    rows = framework_rows(run_cpjax, run_torch if have_torch else None, X, Y, epochs, repeats)
     result["framework"] = rows
     if not args.no_ablation:
         result["ablation"] = ablation_wall_time(args.quick)

@@ -19,7 +19,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import machine, write
+from _common import framework_rows, machine, write
 
 import cpjax  # noqa: F401  (sets the XLA CPU flags before JAX starts)
 
@@ -107,19 +107,7 @@ def main():
         result["torch"] = torch.__version__
     except ImportError:
         have_torch = False
-    rows = []
-    for r in range(repeats):
-        jt, jl = run_cpjax(X, Y, epochs)
-        row = {"repeat": r, "cpjax_first_epoch_s": float(jt[0]),
-               "cpjax_epoch_s": float(np.median(jt[1:])), "cpjax_final_loss": jl}
-        if have_torch:
-            tt, tl = run_torch(X, Y, epochs, seed=r)
-            row.update({"torch_first_epoch_s": float(tt[0]), "torch_epoch_s": float(np.median(tt[1:])),
-                        "torch_final_loss": tl,
-                        "ratio_torch_over_cpjax": float(np.median(tt[1:]) / np.median(jt[1:])),
-                        "ratio_incl_compile": float(tt.sum() / jt.sum())})
-        rows.append(row)
-        print(row, flush=True)
+    rows = framework_rows(run_cpjax, run_torch if have_torch else None, X, Y, epochs, repeats)
     result["framework"] = rows
     scaling = []
     for n in seed_counts:
