@@ -47,7 +47,11 @@ from ._select import (
     pcc_class as pcc_class,
     pearson_select as pearson_select,
 )
-from ._validate import check_length as check_length, validate_columns as validate_columns
+from ._validate import (
+    check_length as check_length,
+    check_no_future_copy as check_no_future_copy,
+    validate_columns as validate_columns,
+)
 from ._windows import (
     Fold as Fold,
     Split as Split,

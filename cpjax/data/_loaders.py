@@ -110,6 +110,8 @@ def load_pilot_ohlcv(market: str = "guangdong",
     the dropped rows and the rows whose covariates are more than 10 days old. Blank high/low cells (18 Guangdong rows, 2015-2018) are set to
     ``max(open, close)`` / ``min(open, close)`` when ``fill_high_low``. Other values are as
     published (637 Guangdong rows have low > min(open, close) or high < max(open, close)).
+    The Hubei file's open and close columns are swapped in the source (its "open" equals the
+    next row's "close" on 99.7% of rows); the loader swaps them back and says so in the report.
 
     Arguments:
         market: ``"guangdong"`` or ``"hubei"``.
@@ -132,6 +134,18 @@ def load_pilot_ohlcv(market: str = "guangdong",
     df = read_table(data_file(f"china_pilots/{market}_ohlcv.csv", data_dir)).rename(
         columns=_OHLCV)
     report = {"file": f"china_pilots/{market}_ohlcv.csv", "rows_in_file": len(df)}
+    # hubei_ohlcv.csv has its open and close columns swapped: its 'open' is the day's close (it
+    # lies in [low, high] on 99.7% of rows and tracks the pilot table's Hubei close best) and
+    # its 'close' is the previous day's close, so open(t) == close(t+1) on 99.7% of rows and a
+    # model given 'open' would see the next close. Guangdong's 'open' equals the previous close
+    # (99.9%). Swap when the file shows the pattern.
+    op, cl = df["open"].to_numpy(np.float64), df["close"].to_numpy(np.float64)
+    ok = np.isfinite(op[:-1]) & np.isfinite(cl[1:])
+    swapped = float(np.mean(np.isclose(op[:-1][ok], cl[1:][ok]))) if ok.any() else 0.0
+    if swapped > 0.9:
+        df[["open", "close"]] = df[["close", "open"]].to_numpy()
+        report["open_close_swapped"] = (f"open(t) == close(t+1) on {swapped:.1%} of rows: "
+                                        "columns swapped on load")
     blank = df["high"].isna() | df["low"].isna()
     if fill_high_low:
         df.loc[df["high"].isna(), "high"] = df[["open", "close"]].max(axis=1)

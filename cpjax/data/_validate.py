@@ -9,7 +9,7 @@ import pandas as pd
 
 from cpjax._errors import CpjaxInputError, unknown_name_message
 
-__all__ = ["check_length", "validate_columns"]
+__all__ = ["check_length", "check_no_future_copy", "validate_columns"]
 
 
 def validate_columns(df: pd.DataFrame, target: str, features: Iterable[str] = (), *,
@@ -79,3 +79,32 @@ def check_length(n_rows: int, lookback: int, horizon: int = 1, min_test: int = 1
         raise CpjaxInputError(
             f"{source} has {n_rows} rows but lookback {lookback} + horizon {horizon} + minimum "
             f"test size {min_test}{val} = {need} rows are needed; fix: {fix}")
+
+
+def check_no_future_copy(df: pd.DataFrame, target: str, features: Iterable[str], *,
+                         threshold: float = 0.5, source: str = "the table") -> None:
+    """Refuse an input column that repeats the target one row later.
+
+    A column whose value at row t equals the target at row t + 1 on more than ``threshold`` of
+    the rows hands every model the answer (a mislabelled file: e.g. the day's close stored as
+    ``open`` next to the previous day's close stored as ``close``).  Equality is ``np.isclose``
+    on rows where both values exist.
+
+    Raises:
+        CpjaxInputError: naming the column, the share of rows and the fix.
+    """
+    y = pd.to_numeric(df[target], errors="coerce").to_numpy(dtype=np.float64)
+    nxt = y[1:]
+    for c in features:
+        if c == target:
+            continue
+        x = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64)[:-1]
+        ok = np.isfinite(x) & np.isfinite(nxt)
+        if ok.sum() < 10:
+            continue
+        share = float(np.mean(np.isclose(x[ok], nxt[ok], rtol=1e-9, atol=1e-12)))
+        if share > threshold:
+            raise CpjaxInputError(
+                f"input column {c!r} of {source} equals the target {target!r} of the next row on "
+                f"{share:.0%} of rows, so a forecast would see the future; fix: drop {c!r} from "
+                "the inputs or realign the file (is it the next day's value?)")

@@ -16,6 +16,7 @@ from ..data import (
     CategoryScaler,
     Windows,
     check_length,
+    check_no_future_copy,
     handle_outliers,
     impute,
     make_windows,
@@ -107,6 +108,7 @@ def prepare(df: pd.DataFrame, target: str, features: list[str], *, lookback: int
             source: str = "the table") -> Prepared:
     """Validate, impute, scale (fit on the first ``n_train`` rows unless ``scaler`` is given)."""
     features = validate_columns(df, target, features, source=source)
+    check_no_future_copy(df, target, features, source=source)
     frame = df[["ds", *features]].copy()
     report = None
     if frame[features].isna().to_numpy().any():

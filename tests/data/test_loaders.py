@@ -76,6 +76,22 @@ def test_pilot_ohlcv_join(shared_data):
         load_pilot_ohlcv("hubie")
 
 
+def test_hubei_open_close_swap_is_undone(shared_data):
+    """The Hubei file's 'open' is the day's close and its 'close' the previous close (checked
+    against the raw file: open(t) == close(t+1) on 99.7% of rows); after loading, the close lies
+    in [low, high] and the open is the previous close, as in the Guangdong file."""
+    raw = pd.read_csv(shared_data / "china_pilots" / "hubei_ohlcv.csv")
+    assert np.mean(np.isclose(raw["open"].to_numpy()[:-1], raw["close"].to_numpy()[1:])) > 0.99
+    df = load_pilot_ohlcv("hubei", covariates=None)
+    assert "open_close_swapped" in df.attrs["cpjax_report"]
+    close, low, high = (df[c].to_numpy() for c in ("close", "low", "high"))
+    assert np.mean((close >= low - 1e-9) & (close <= high + 1e-9)) > 0.99
+    assert np.mean(np.isclose(df["open"].to_numpy()[1:], close[:-1])) > 0.99
+    assert np.array_equal(df["close"].to_numpy(), raw["open"].to_numpy())
+    gd = load_pilot_ohlcv("guangdong", covariates=None)
+    assert "open_close_swapped" not in gd.attrs["cpjax_report"]
+
+
 def test_other_loaders(shared_data):
     closes = load_pilot_closes()
     assert closes.shape == (1456, 9) and closes["ds"].iloc[0] == pd.Timestamp("2016-07-21")

@@ -124,3 +124,13 @@ def test_sophia_through_the_engine_logs_diagnostics(df, estimator):
     assert np.all(np.isfinite(h["train_loss"]))
     # per-seed probe keys: the two seeds' Hessian estimates differ
     assert not np.allclose(h["opt_h_norm"][-1, 0], h["opt_h_norm"][-1, 1])
+
+
+def test_an_input_that_copies_the_next_target_is_refused(df):
+    """A column equal to the next row's target (a shifted file) would leak the answer."""
+    leaky = df.assign(tomorrow=df["close"].shift(-1))
+    with pytest.raises(CpjaxInputError, match=r"'tomorrow'.*next row.*drop 'tomorrow'"):
+        Forecaster("persistence").fit(leaky, "close", features=["open", "tomorrow"], split=0.7)
+    # the same values one row later (yesterday's close) are fine
+    Forecaster("persistence").fit(df.assign(yesterday=df["close"].shift(1)), "close",
+                                  features=["open", "yesterday"], split=0.7)
