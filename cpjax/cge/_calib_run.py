@@ -15,7 +15,7 @@ from ._calib_dynamic import dynamic_path, resolve_dynamic
 from ._calib_file import CalibrationTask, load_targets
 from ._calib_paths import PathFunction, static_path, trend_path, trend_year_params, with_defaults
 from ._calibrate import CalibrationResult, calibrate, gradient_check
-from ._load import demo_paths, load_demo, load_model
+from ._load import model_from_options
 from ._outputs import scalar_output
 from ._params import set_params
 from ._solve import evaluate_solution, solve
@@ -105,14 +105,7 @@ def run_calibrate(run: CalibrateRun, out: str | os.PathLike) -> CalibrationResul
     Raises :class:`~cpjax.CpjaxInputError` on bad input (nothing is written then).
     """
     task = load_targets(_targets_path(run.targets))
-    if run.demo:
-        sam_path, spec_path = demo_paths()
-        model = load_demo()
-    else:
-        if not run.sam or not run.spec:
-            raise CpjaxInputError("give --demo, or both --sam PATH and --spec PATH")
-        sam_path, spec_path = Path(run.sam), Path(run.spec)
-        model = load_model(sam_path, spec_path)
+    model, sam_path, spec_path = model_from_options(run.demo, run.sam, run.spec)
     path = build_path(model, task)
     bar = None
     if run.progress:

@@ -6,12 +6,13 @@ import functools
 import os
 from pathlib import Path
 
+from .._errors import CpjaxInputError
 from ._build import build_model
 from ._sam import Sam, balance_ras, load_sam
 from ._spec import load_spec
 from ._structure import Model
 
-__all__ = ["load_model", "demo_paths", "load_demo"]
+__all__ = ["load_model", "demo_paths", "load_demo", "model_from_options"]
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -35,8 +36,6 @@ def load_model(sam: str | os.PathLike | Sam, spec: str | os.PathLike | dict,
     if balance == "ras":
         sam_obj, report = balance_ras(sam_obj)
     elif balance is not None:
-        from .._errors import CpjaxInputError
-
         raise CpjaxInputError(f"unknown balancing method {balance!r}; choose 'ras' or leave it out")
     model = build_model(sam_obj, spec_d)
     if report is not None:
@@ -57,3 +56,16 @@ def load_demo() -> Model:
     """
     sam, spec = demo_paths()
     return load_model(sam, spec)
+
+
+def model_from_options(demo: bool, sam: str | os.PathLike | None, spec: str | os.PathLike | None
+                       ) -> tuple[Model, Path, Path]:
+    """The model of the CLI options ``--demo`` or ``--sam PATH --spec PATH``, with the two
+    paths it came from (for ``config.json``)."""
+    if demo:
+        sam_path, spec_path = demo_paths()
+        return load_demo(), sam_path, spec_path
+    if not sam or not spec:
+        raise CpjaxInputError("give --demo, or both --sam PATH and --spec PATH")
+    sam_path, spec_path = Path(sam), Path(spec)
+    return load_model(sam_path, spec_path), sam_path, spec_path

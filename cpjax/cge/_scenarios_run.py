@@ -15,7 +15,7 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config, write_csv_rows, write_json
 from ._drivers_io import drivers_from_trajectories, drivers_table, node_demo_drivers
 from ._dynamics import Drivers, PathConfig, trend_drivers
-from ._load import demo_paths, load_demo, load_model
+from ._load import model_from_options
 from ._scenarios import Scenario, demo_scenarios, load_scenario, run_scenarios
 from ._x64 import x64
 
@@ -214,14 +214,7 @@ def run_scenarios_to_dir(run: ScenariosRun, out: str | os.PathLike,
     (nothing is written then). Returns a summary dict.
     """
     config = config or PathConfig()
-    if run.demo:
-        sam_path, spec_path = demo_paths()
-        model = load_demo()
-    else:
-        if not run.sam or not run.spec:
-            raise CpjaxInputError("give --demo, or both --sam PATH and --spec PATH")
-        sam_path, spec_path = Path(run.sam), Path(run.spec)
-        model = load_model(sam_path, spec_path)
+    model, sam_path, spec_path = model_from_options(run.demo, run.sam, run.spec)
     scens: list[Scenario] = [load_scenario(p) for p in run.scenario_files]
     if run.scenarios is not None or not scens:
         names = list(run.scenarios) if run.scenarios is not None else None

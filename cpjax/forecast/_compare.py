@@ -23,13 +23,13 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
-from ..evaluate import comparison_tests, format_table, mean_std_table, metric_table, plot_forecast
+from ..evaluate import comparison_tests, format_table, plot_forecast
 from ..nn import get_model, model_names
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._prepare import load_frame
-from ._run import resolve_target, split_and_select
+from ._run import resolve_target, score_forecasts, split_and_select
 
 __all__ = ["CompareRun", "ModelChoice", "compare_models", "default_reference", "parse_models",
            "score_table", "test_table", "DEFAULT_COMPARE_MODELS"]
@@ -174,22 +174,9 @@ def score_table(fc: pd.DataFrame, labels: Sequence[str], seeds: dict[str, int],
     averaged; ``<metric>_std`` is the sample std over seeds (0 with one seed).  ``_mm`` columns
     are on the training min-max scale.
     """
-    minmax = (float(np.min(y_train)), float(np.max(y_train)))
     names = ["mse", "rmse", "mae", "r2", "mape", "smape", "mase", "da", *SPIKE_METRICS]
-    rows = []
-    for m in labels:
-        cols = [f"{m}-seed{k}" for k in range(seeds[m])] if seeds[m] > 1 else [m]
-        tables = [metric_table(fc["y"], {m: fc[c]}, y_train=y_train, minmax=minmax, last=last,
-                               metrics=names, spike_threshold=spike_threshold, level=price_level)
-                  for c in cols]
-        ms = mean_std_table(tables)
-        row: dict[str, Any] = {"model": m, "n_seeds": seeds[m]}
-        for c in tables[0].columns:
-            row[c] = float(ms.loc[m, f"{c}_mean"])
-        for c in tables[0].columns:
-            row[f"{c}_std"] = float(ms.loc[m, f"{c}_std"]) if seeds[m] > 1 else 0.0
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return score_forecasts(fc, list(labels), seeds, y_train, last, metrics=names,
+                           spike_threshold=spike_threshold, level=price_level)
 
 
 def test_table(fc: pd.DataFrame, labels: Sequence[str], references: Sequence[str], *,

@@ -82,19 +82,22 @@ def split_and_select(df: pd.DataFrame, target: str, features: list[str] | None,
 
 
 def score_forecasts(fc: pd.DataFrame, models: list[str], seeds: dict[str, int],
-                    y_train: np.ndarray, last: np.ndarray) -> pd.DataFrame:
+                    y_train: np.ndarray, last: np.ndarray, **metric_options: Any) -> pd.DataFrame:
     """One row per model: metrics of each seed's forecast, mean and std over seeds.
 
     Columns ``mse, rmse, mae, r2, mape, smape, mase, da`` (price scale, mean over seeds), the same
     with ``_mm`` on the training min-max scale, ``<metric>_std`` and ``n_seeds``.  ``last`` is the
-    last observed value at each forecast's cutoff (for directional accuracy).
+    last observed value at each forecast's cutoff (for directional accuracy).  Each seed's
+    forecast is scored separately (``<model>-seed<k>`` columns); ``<metric>_std`` is the sample
+    std over seeds (0 with one seed).  ``metric_options`` go to
+    :func:`cpjax.evaluate.metric_table` (``metrics=``, ``spike_threshold=``, ``level=``).
     """
     minmax = (float(np.min(y_train)), float(np.max(y_train)))
     rows = []
     for m in models:
         cols = [f"{m}-seed{k}" for k in range(seeds[m])] if seeds[m] > 1 else [m]
         tables = [metric_table(fc["y"], {m: fc[c]}, y_train=y_train, minmax=minmax,
-                               last=last) for c in cols]
+                               last=last, **metric_options) for c in cols]
         ms = mean_std_table(tables)
         row: dict[str, Any] = {"model": m, "n_seeds": seeds[m]}
         for c in tables[0].columns:
