@@ -35,6 +35,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
+from ..node._drivers import CGEDrivers
 from ._ets import EtsConfig, YearPolicy, build_layout, ets_report, ets_residual, ets_unknowns
 from ._solve import SolverConfig, _iterate_core, benchmark_guess
 from ._structure import Model
@@ -44,15 +45,8 @@ __all__ = ["PathConfig", "DynamicParams", "EtsPolicy", "Drivers", "make_path", "
            "dynamic_params", "no_policy", "trend_drivers", "as_float64"]
 
 
-class Drivers(NamedTuple):
-    """Yearly exogenous drivers; the same fields as :class:`cpjax.node.CGEDrivers`."""
-
-    years: Any
-    tfp_growth: Float[Array, " t"]
-    labour_growth: Float[Array, " t"]
-    aeei: Float[Array, " t"]
-    energy_price_index: Float[Array, " t"]
-    carbon_price: Float[Array, " t"]
+# Yearly exogenous drivers: the Neural ODE part's pytree, so its trajectories plug in as they are.
+Drivers = CGEDrivers
 
 
 class DynamicParams(NamedTuple):
