@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import framework_rows, machine, write
+from _common import framework_rows, machine, torch_epochs, write
 
 import cpjax  # noqa: F401  (sets the XLA CPU flags before JAX starts)
 
@@ -126,23 +126,8 @@ def run_torch(X, Y, epochs, seed=0):
     g = torch.Generator().manual_seed(seed)
     net = torch_model(X.shape[2])
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-4)
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-    n, bs = len(Xt), 32
-    times, last = [], float("nan")
     net.train()
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=g)[: (n // bs) * bs].view(-1, bs)
-        losses = []
-        for idx in perm:
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(net(Xt[idx]), Yt[idx])
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        last = float(np.mean(losses))
-        times.append(time.perf_counter() - t0)
-    return np.array(times), last
+    return torch_epochs(net, opt, X, Y, epochs, g)
 
 
 def ablation_wall_time(quick: bool) -> dict:

@@ -19,7 +19,7 @@ import statistics
 import time
 
 import numpy as np
-from _common import framework_rows, machine, write
+from _common import framework_rows, machine, torch_epochs, write
 
 import cpjax  # noqa: F401  (sets the XLA CPU flags before JAX starts)
 
@@ -72,22 +72,7 @@ def run_torch(X, Y, epochs, seed=0, hidden=64):
 
     net = Net()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-    n, bs = len(Xt), 32
-    times, last = [], float("nan")
-    for _ in range(epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=g)[: (n // bs) * bs].view(-1, bs)
-        losses = []
-        for idx in perm:
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(net(Xt[idx]), Yt[idx])
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        last = float(np.mean(losses))
-        times.append(time.perf_counter() - t0)
-    return np.array(times), last
+    return torch_epochs(net, opt, X, Y, epochs, g)
 
 
 def main():
