@@ -32,8 +32,8 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
-from ._prepare import load_frame
-from ._run import REFERENCES, resolve_target, score_forecasts, split_and_select
+from ._prepare import load_frame, resolve_target
+from ._run import REFERENCES, score_forecasts, split_and_select
 
 __all__ = ["ABLATION_ROWS", "AblationRun", "run_ablation", "ablation_table"]
 

@@ -27,8 +27,7 @@ from ._compare import ModelChoice, choices_with_reference, model_config, test_ta
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
-from ._prepare import load_frame
-from ._run import resolve_target
+from ._prepare import load_frame, resolve_target
 
 __all__ = ["BacktestRun", "backtest", "backtest_markdown"]
 

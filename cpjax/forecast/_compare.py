@@ -28,8 +28,8 @@ from ..nn import get_model, model_names
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
-from ._prepare import load_frame
-from ._run import resolve_target, score_forecasts, split_and_select
+from ._prepare import load_frame, resolve_target
+from ._run import score_forecasts, split_and_select
 
 __all__ = ["CompareRun", "ModelChoice", "compare_models", "default_reference", "parse_models",
            "score_table", "test_table", "DEFAULT_COMPARE_MODELS"]

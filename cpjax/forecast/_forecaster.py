@@ -19,7 +19,7 @@ from ..nn import get_model, make_config
 from ..optim import extra_update_args, make_optimizer, optimizer_config, required_extra_args
 from ..train import TrainConfig, get_trainer, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
-from ._prepare import Prepared, load_frame, prepare, resolve_features, train_end_row
+from ._prepare import Prepared, load_frame, prepare, resolve_features, resolve_target, train_end_row
 from ._refiner import XGBoostRefiner, fit_refiner, refiner_config
 
 __all__ = ["Forecaster"]
@@ -108,7 +108,7 @@ class Forecaster:
             ``self``, with ``history_`` (per-epoch losses of networks) and ``prepared_``.
         """
         df, source = load_frame(data, unique_id)
-        target = _default_target(df, target, source)
+        target = resolve_target(df, target, source)
         cols = resolve_features(df, target, features)
         n_train = train_rows if train_rows is not None else train_end_row(
             pd.DatetimeIndex(df["ds"]), split, test_start)
@@ -338,17 +338,6 @@ class Forecaster:
         self.history_ = None
         self.fitted_ = True
         return self
-
-
-def _default_target(df: pd.DataFrame, target: str | None, source: str) -> str:
-    if target is not None:
-        return target
-    for name in ("y", "close"):
-        if name in df.columns:
-            return name
-    cols = ", ".join(c for c in df.columns if c != "ds")
-    raise CpjaxInputError(f"no target given and {source} has no 'y' or 'close' column; "
-                          f"fix: pass target= one of {cols}")
 
 
 def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:

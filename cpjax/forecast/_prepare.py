@@ -26,7 +26,8 @@ from ..data import (
     window_indices,
 )
 
-__all__ = ["Prepared", "load_frame", "prepare", "resolve_features", "train_end_row"]
+__all__ = ["Prepared", "load_frame", "prepare", "resolve_features", "resolve_target",
+           "train_end_row"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +74,18 @@ def load_frame(data, unique_id=None) -> tuple[pd.DataFrame, str]:
         df = to_wide(df, unique_id)
         df.attrs["source"] = source
     return df, source
+
+
+def resolve_target(df: pd.DataFrame, target: str | None, source: str) -> str:
+    """``target``, else ``y``, else ``close``; a clear error naming the columns when none is there."""
+    if target is not None:
+        return target
+    for name in ("y", "close"):
+        if name in df.columns:
+            return name
+    cols = ", ".join(c for c in df.columns if c != "ds")
+    raise CpjaxInputError(f"no target given and {source} has no 'y' or 'close' column; "
+                          f"fix: pass the target (target= or --target), one of {cols}")
 
 
 def resolve_features(df: pd.DataFrame, target: str, features) -> list[str]:

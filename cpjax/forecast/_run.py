@@ -20,7 +20,7 @@ from ..data import granger_filter, pearson_select
 from ..evaluate import format_table, mean_std_table, metric_table, plot_forecast
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_features, train_end_row
+from ._prepare import load_frame, resolve_features, resolve_target, train_end_row
 
 __all__ = ["ForecastRun", "run_forecast", "select_features", "score_forecasts"]
 
@@ -54,16 +54,6 @@ def select_features(df: pd.DataFrame, target: str, n_train: int, how: str) -> tu
             features = [f for f in features if f not in factors or f in keep]
             report = pd.concat([report, g.report.assign(method="granger")], ignore_index=True)
     return features, report
-
-
-def resolve_target(df: pd.DataFrame, target: str | None, source: str) -> str:
-    """``target``, else ``y``, else ``close``; a clear error when none is there."""
-    if target is not None:
-        return target
-    for name in ("y", "close"):
-        if name in df.columns:
-            return name
-    raise CpjaxInputError(f"{source} has no 'y' or 'close' column; fix: pass --target COL")
 
 
 def split_and_select(df: pd.DataFrame, target: str, features: list[str] | None,
