@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from jax import Array
 from jaxtyping import Float
-from numpy.typing import ArrayLike
 
 __all__ = ["Vector"]
 
 #: One value per forecast day: a NumPy array, a pandas Series, a list or a JAX array.
-Vector = Float[ArrayLike, " n"]
+#: (jaxtyping needs concrete array classes: ``numpy.typing.ArrayLike`` became a type alias
+#: in numpy 2.5 and cannot be subscripted.)
+Vector = Float[np.ndarray, " n"] | Float[Array, " n"] | pd.Series | Sequence[float]

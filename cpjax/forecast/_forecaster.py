@@ -356,7 +356,7 @@ def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:
 
 def _dates_at(dates: pd.DatetimeIndex, rows: np.ndarray) -> np.ndarray:
     """Dates of ``rows``; rows past the end get NaT."""
-    out = np.full(rows.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
+    out = np.full(rows.shape, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     ok = rows < len(dates)
     out[ok] = dates.values[rows[ok]]
     return out

@@ -179,7 +179,7 @@ def demo_data(n_panels: int = 3, start: str = "2008-01", end: str = "2021-12",
     Nothing here is real data.
     """
     rng = np.random.default_rng(seed)
-    dates = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + 1)
+    dates = np.arange(np.datetime64(start, "M"), np.datetime64(end, "M") + np.timedelta64(1, "M"))
     t = month_to_years(dates, dates[0])
     series = ("thermal", "hydro", "wind")
     vals = np.empty((n_panels, len(t), 3))

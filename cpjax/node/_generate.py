@@ -57,7 +57,8 @@ def time_grid(start: str, until: str, grid: str = "monthly") -> np.ndarray:
     if grid not in ("monthly", "annual"):
         raise CpjaxInputError(f"grid must be 'monthly' or 'annual', got {grid!r}")
     step = 1 if grid == "monthly" else 12
-    return np.arange(a, b + 1, step)
+    one = np.timedelta64(1, "M")
+    return np.arange(a, b + one, step * one)
 
 
 @dataclass(frozen=True)

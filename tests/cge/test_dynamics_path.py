@@ -97,7 +97,7 @@ def test_vmap_over_a_batch_of_policies_matches_single_runs(demo):
 def test_node_drivers_from_trajectories_drive_the_path(demo, tmp_path):
     """A trajectory in the format of `cpjax node generate` (synthetic: 3 %/yr activity growth,
     1 %/yr thermal growth) maps to drivers (cpjax.node.map_to_drivers) that run the path."""
-    dates = np.arange(np.datetime64("2021-01", "M"), np.datetime64("2030-12", "M") + 1)
+    dates = np.arange(np.datetime64("2021-01", "M"), np.datetime64("2030-12", "M") + np.timedelta64(1, "M"))
     t = np.arange(len(dates)) / 12.0
     df = pd.DataFrame({"panel": "Demo", "date": [str(d) for d in dates],
                        "thermal": 40 * 1.01 ** t, "wind": 8 * 1.08 ** t})

@@ -38,8 +38,11 @@ def test_linear_ode_matches_matrix_exponential(solver):
 @pytest.mark.parametrize("activation", ["relu", pytest.param("softplus", marks=pytest.mark.slow),
                                         pytest.param("tanh", marks=pytest.mark.slow)])
 def test_mlp_field_matches_scipy_solve_ivp(activation):
+    # relu's kinks make the adaptive solver's global error depend on the step sequence, which
+    # differs between XLA releases (seen: 9e-6 on jax 0.10, 2.4e-5 on jax 0.12 at rtol=1e-6); at
+    # rtol=1e-8 both stay near 1e-6, well inside the 1e-5 asserted below.
     cfg = NodeConfig(width=16, depth=2, activation=activation, time_features="annual",
-                     rtol=1e-6, atol=1e-8)
+                     rtol=1e-8, atol=1e-10)
     f = make_field(3, cfg, seed=1)
     z0 = np.array([0.3, -0.2, 0.5])
     with jax.enable_x64(True):
