@@ -170,7 +170,8 @@ class Forecaster:
                                          probe_key=ctx.key)
         tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
                            patience=c.patience, seed=c.seed, n_seeds=c.seeds,
-                           seed_strategy=c.seed_strategy, progress=c.progress)
+                           seed_strategy=c.seed_strategy, progress=c.progress,
+                           label=c.model)
         train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
         return module, train(module, tx, X[:k], Y[:k], X[k:], Y[k:], tcfg, extra_args_fn=extra)
 

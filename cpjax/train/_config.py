@@ -28,7 +28,9 @@ class TrainConfig:
         seed_strategy: ``"vmap"`` (all seeds in one batched program), ``"loop"`` (one after
             another) or ``"auto"`` (the faster one measured on this kind of device; see README).
         l1, l2: penalties on all kernel weights added to the loss (seed 003).
-        progress: show a tqdm progress bar over epochs.
+        progress: show a progress bar over epochs (``None``: when stderr is a terminal and quiet
+            mode is off, see ``cpjax._progress``).
+        label: the bar's name (the model's registry name, or the stage).
     """
 
     epochs: int = 100
@@ -42,7 +44,8 @@ class TrainConfig:
     seed_strategy: Literal["auto", "vmap", "loop"] = "auto"
     l1: float = 0.0
     l2: float = 0.0
-    progress: bool = False
+    progress: bool | None = False
+    label: str = "training"
 
     def __post_init__(self):
         for name in ("epochs", "batch_size", "n_seeds"):

@@ -25,6 +25,7 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
+from .._progress import progress_bar
 from ..optim import set_sophia_key, sophia_diagnostics
 from ._config import TrainConfig
 from ._losses import get_loss
@@ -321,10 +322,7 @@ def run_training(init: Callable[[Array], _State], epoch_fn: Callable, config: Tr
         states = [init_j(k) for k in keys]
         run_epoch = jax.jit(epoch_fn)
 
-    bar = None
-    if config.progress:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=config.epochs, desc="training", unit="epoch")
+    bar = progress_bar(config.epochs, config.label, "epoch", config.progress)
     train_hist, val_hist, diag_hist = [], [], {}
     try:
         for epoch in range(1, config.epochs + 1):
@@ -350,17 +348,15 @@ def run_training(init: Callable[[Array], _State], epoch_fn: Callable, config: Tr
             val_hist.append(np.where(was_active, vloss, np.nan))
             if on_epoch is not None:
                 on_epoch(epoch, train_hist[-1], val_hist[-1])
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(train=f"{np.nanmean(train_hist[-1]):.4g}",
-                                val=f"{np.nanmean(val_hist[-1]):.4g}")
+            bar.update(1)
+            bar.set_postfix(train=f"{np.nanmean(train_hist[-1]):.4g}",
+                            val=f"{np.nanmean(val_hist[-1]):.4g}")
             active = (np.asarray(states[0].active) if strategy == "vmap"
                       else np.array([bool(s.active) for s in states]))
             if not active.any():
                 break
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     result = _result(states, strategy, train_hist, val_hist, seeds)
     for k, v in diag_hist.items():  # optimizer diagnostics per epoch (Sophia: win_rate, h_norm)
         result.history[f"opt_{k}"] = np.array(v).reshape(len(v), len(seeds))
