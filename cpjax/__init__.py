@@ -12,5 +12,10 @@ from ._xla import apply_xla_flags as _apply_xla_flags
 _apply_xla_flags()
 
 from ._errors import CpjaxInputError as CpjaxInputError  # noqa: E402
+from ._precision import (  # noqa: E402
+    PRECISION_ENV as PRECISION_ENV,
+    matmul_precision as matmul_precision,
+    matmul_precision_policy as matmul_precision_policy,
+)
 
 __version__ = "0.1.0"
