@@ -368,11 +368,11 @@ def fit_problems(
         raise CpjaxInputError(f"problems of one batch need the same window shape; got {shapes}")
     dyn = dynamic_fields(module)
     base_model = {f"model.{n}": float(getattr(module.config, n)) for n in dyn}
-    n_min = min(len(p.X) for p in problems)
-    if n_min < 1:
+    if min(len(p.X) for p in problems) < 1:
         raise CpjaxInputError("a training problem has no training windows")
-    bsz = min(config.batch_size, n_min)
-    spe = [max(1, len(p.X) // bsz) for p in problems]
+    # each problem steps with min(batch_size, its windows), as a fit on its own would
+    bsz = [min(config.batch_size, len(p.X)) for p in problems]
+    spe = [max(1, len(p.X) // b) for p, b in zip(problems, bsz, strict=True)]
 
     # ---- hyperparameters: shared defaults, optimizer settings, per-problem overrides
     if isinstance(optimizer, OptimizerConfig):
@@ -383,65 +383,72 @@ def fit_problems(
         opt_names = set(injected) - {"steps_per_epoch"}
     else:
         structure, injected, opt_names = optimizer, (), set()
-    known = set(_TRAIN_HYPER) | opt_names | {n for n in dyn}
-    rows = []
-    for p, s in zip(problems, spe, strict=True):
-        unknown = sorted(set(p.hyper) - known)
-        if unknown:
-            from .._errors import unknown_name_message
-
-            raise CpjaxInputError(unknown_name_message(
-                "dynamic hyperparameter", unknown[0], sorted(known),
-                where=f"problem {p.label or p.seed}"))
-        h: dict[str, float] = dict(_hyper_defaults(config))
-        h.update(base_model)
-        opt_vals: dict[str, float] = {}
-        if isinstance(optimizer, OptimizerConfig):
-            over = {k: v for k, v in p.hyper.items() if k in opt_names}
-            top = {k: v for k, v in over.items() if k not in ("gamma", "clip_threshold")}
-            soph = {k: v for k, v in over.items() if k in ("gamma", "clip_threshold")}
-            ocfg = dataclasses.replace(optimizer, **top,
-                                       sophia=dataclasses.replace(optimizer.sophia, **soph))
-            opt_vals = optimizer_hyperparams(ocfg, s)
-        for k, v in p.hyper.items():
-            if k in dyn:
-                h[f"model.{k}"] = float(v)
-            elif k in _TRAIN_HYPER:
-                h[k] = float(v)
-        for k, v in h.items():
-            _check_hyper(k, v, p.label)
-        h.update({f"opt.{k}": float(v) for k, v in opt_vals.items()})
-        h["seed"] = int(p.seed)
-        rows.append(h)
+    known = set(_TRAIN_HYPER) | opt_names | set(dyn)
+    rows = [_problem_hyper(p, s, config, optimizer, opt_names, dyn, base_model, known)
+            for p, s in zip(problems, spe, strict=True)]
     penalty = any(r["l1"] or r["l2"] for r in rows)
     template = module.clone(config=dataclasses.replace(module.config, **{n: 0.0 for n in dyn})) \
         if dyn else module
-    key = ProgramKey(trainer, template, dyn, structure, tuple(injected), extra_args_fn,
-                     config.loss, bsz, penalty)
-    if resolve_seed_strategy(config.seed_strategy, len(problems)) == "vmap":
-        groups = [list(range(len(problems)))]  # side by side, problem axis padded to 2^k
-    else:
-        groups = [[i] for i in range(len(problems))]  # one after another, same program
-    N = _bucket(max(len(p.X) for p in problems), ROW_BUCKET)
-    M = _bucket(max(_n_val(p) for p in problems), VAL_BUCKET)
-    label = config.label
-    bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), label, "epoch",
+    keys = [ProgramKey(trainer, template, dyn, structure, tuple(injected), extra_args_fn,
+                       config.loss, b, penalty) for b in bsz]
+    side_by_side = resolve_seed_strategy(config.seed_strategy, len(problems)) == "vmap"
+    groups: list[list[int]] = []
+    for k in dict.fromkeys(keys):
+        members = [i for i, kk in enumerate(keys) if kk == k]
+        # side by side (problem axis padded to 2^k), or one after another through one program
+        groups += [members] if side_by_side else [[i] for i in members]
+    bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
                        config.progress)
     parts = []
     try:
         with matmul_precision():
             for g in groups:
-                parts.append(_run_group(key, [problems[i] for i in g], [rows[i] for i in g],
-                                        N, M, bar))
+                gp = [problems[i] for i in g]
+                N = _bucket(max(len(p.X) for p in gp), ROW_BUCKET)
+                M = _bucket(max(_n_val(p) for p in gp), VAL_BUCKET)
+                parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar))
     finally:
         bar.close()
-    result = _merge(parts, [problems[i].seed for g in groups for i in g])
+    order = [i for g in groups for i in g]
+    result = _merge(parts, order, [p.seed for p in problems])
     if raise_on_divergence and result.diverged.any():
         p_idx = int(np.flatnonzero(result.diverged)[0])
         ep, st = (int(v) for v in result.diverged_at[p_idx])
         raise TrainingDivergedError(ep, st, problems[p_idx].seed, result, p_idx,
                                     problems[p_idx].label)
     return result
+
+
+def _problem_hyper(p: Problem, spe: int, config: TrainConfig, optimizer, opt_names, dyn,
+                   base_model, known) -> dict[str, float]:
+    """The problem's dynamic hyperparameters: shared defaults overridden by ``p.hyper``."""
+    unknown = sorted(set(p.hyper) - known)
+    if unknown:
+        from .._errors import unknown_name_message
+
+        raise CpjaxInputError(unknown_name_message(
+            "dynamic hyperparameter", unknown[0], sorted(known),
+            where=f"problem {p.label or p.seed}"))
+    h: dict[str, float] = dict(_hyper_defaults(config))
+    h.update(base_model)
+    opt_vals: dict[str, float] = {}
+    if isinstance(optimizer, OptimizerConfig):
+        over = {k: v for k, v in p.hyper.items() if k in opt_names}
+        top = {k: v for k, v in over.items() if k not in ("gamma", "clip_threshold")}
+        soph = {k: v for k, v in over.items() if k in ("gamma", "clip_threshold")}
+        ocfg = dataclasses.replace(optimizer, **top,
+                                   sophia=dataclasses.replace(optimizer.sophia, **soph))
+        opt_vals = optimizer_hyperparams(ocfg, spe)
+    for k, v in p.hyper.items():
+        if k in dyn:
+            h[f"model.{k}"] = float(v)
+        elif k in _TRAIN_HYPER:
+            h[k] = float(v)
+    for k, v in h.items():
+        _check_hyper(k, v, p.label)
+    h.update({f"opt.{k}": float(v) for k, v in opt_vals.items()})
+    h["seed"] = int(p.seed)
+    return h
 
 
 def _n_val(p: Problem) -> int:
@@ -503,10 +510,13 @@ def _run_group(key: ProgramKey, problems, rows, N, M, bar) -> dict[str, Any]:
     return {"states": states, "hist": {k: np.concatenate(v) for k, v in hist.items()}}
 
 
-def _merge(parts, seeds) -> TrainResult:
+def _merge(parts, order: list[int], seeds) -> TrainResult:
+    """Concatenate the groups' results and put the problems back in their given order."""
+    inverse = np.argsort(np.asarray(order))
     states = [p["states"] for p in parts]
     s = states[0] if len(states) == 1 else jax.tree_util.tree_map(
         lambda *xs: np.concatenate(xs), *states)
+    s = jax.tree_util.tree_map(lambda a: np.asarray(a)[inverse], s)
     E = max(p["hist"]["train_loss"].shape[0] for p in parts)
     hist = {}
     for k in parts[0]["hist"]:
@@ -515,7 +525,7 @@ def _merge(parts, seeds) -> TrainResult:
             v = p["hist"][k]
             pad = np.full((E - v.shape[0],) + v.shape[1:], np.nan, v.dtype)
             cols.append(np.concatenate([v, pad]))
-        hist[k] = np.concatenate(cols, axis=1)
+        hist[k] = np.concatenate(cols, axis=1)[:, inverse]
     never = np.asarray(s.best_epoch) == 0
 
     def pick(cur, best):
