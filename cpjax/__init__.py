@@ -13,6 +13,7 @@ from ._xla import apply_xla_flags as _apply_xla_flags
 _apply_xla_flags()
 _enable_compilation_cache()
 
+from ._cache import CompileCount as CompileCount  # noqa: E402
 from ._errors import CpjaxInputError as CpjaxInputError  # noqa: E402
 from ._precision import (  # noqa: E402
     PRECISION_ENV as PRECISION_ENV,

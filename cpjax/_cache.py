@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_dir", "enable_compilation_cache"]
+__all__ = ["CACHE_ENV", "CompileCount", "cache_dir", "enable_compilation_cache"]
 
 CACHE_ENV = "CPJAX_COMPILATION_CACHE"
 _MIN_SECS = "0.5"
@@ -49,3 +49,43 @@ def enable_compilation_cache() -> None:
         jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
         jax.config.update("jax_persistent_cache_min_compile_time_secs",
                           float(os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"]))
+
+
+_COUNTS = {"traces": 0, "compiles": 0, "cache_hits": 0}
+_LISTENING = [False]
+_EVENTS = {"/jax/core/compile/jaxpr_trace_duration": "traces",
+           "/jax/core/compile/backend_compile_duration": "compiles",
+           "/jax/compilation_cache/cache_retrieval_time_sec": "cache_hits"}
+
+
+def _listen(event: str, duration: float, **kwargs) -> None:
+    name = _EVENTS.get(event)
+    if name is not None:
+        _COUNTS[name] += 1
+
+
+class CompileCount:
+    """Counts JAX traces, XLA compilations and persistent-cache hits inside a ``with`` block
+    (``JAX_LOG_COMPILES=1`` prints the same events one by one)::
+
+        with CompileCount() as c:
+            forecaster.fit(df, target="close")
+        c.compiles, c.traces, c.cache_hits
+    """
+
+    def __enter__(self) -> CompileCount:
+        if not _LISTENING[0]:
+            import jax.monitoring
+
+            jax.monitoring.register_event_duration_secs_listener(_listen)
+            _LISTENING[0] = True
+        self._start = dict(_COUNTS)
+        self.traces = self.compiles = self.cache_hits = 0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for k in _COUNTS:
+            setattr(self, k, _COUNTS[k] - self._start[k])
+
+    def as_dict(self) -> dict[str, int]:
+        return {"traces": self.traces, "compiles": self.compiles, "cache_hits": self.cache_hits}
