@@ -133,22 +133,21 @@ def calendar_features(dates, market: str, *, encoding: str = "cyclic", season_da
     t_idx = np.flatnonzero(trading)
     prev_t = t_idx[np.searchsorted(t_idx, i, side="left") - 1]
     next_t = t_idx[np.searchsorted(t_idx, i, side="right")]
-    h_idx = np.flatnonzero(off)
     big = len(grid) + cap_days
-    pos = np.searchsorted(h_idx, i, side="left")
-    next_h = np.where(pos < len(h_idx), h_idx[np.minimum(pos, len(h_idx) - 1)], big)
-    pos = np.searchsorted(h_idx, i, side="right") - 1
-    prev_h = np.where(pos >= 0, h_idx[np.maximum(pos, 0)], -big)
+    h_idx = np.concatenate([[-big], np.flatnonzero(off), [big]])  # sentinels: no holiday near
+    next_h = h_idx[np.searchsorted(h_idx, i, side="left")]
+    prev_h = h_idx[np.searchsorted(h_idx, i, side="right") - 1]
     to_h = np.minimum(next_h - i, cap_days)
     since_h = np.minimum(i - prev_h, cap_days)
     to_dl, dl_beyond, used, last_dl = _deadline_days(days, market, calendar_dir)
 
-    extrap = (unknown[i] | (_count(ucum, prev_t, i) > 0) | (_count(ucum, i, next_t) > 0)
-              | (_count(ucum, i, i + to_h) > 0) | (_count(ucum, i - since_h, i) > 0) | dl_beyond)
+    cal_extrap = (unknown[i] | (_count(ucum, prev_t, i) > 0) | (_count(ucum, i, next_t) > 0)
+                  | (_count(ucum, i, i + to_h) > 0) | (_count(ucum, i - since_h, i) > 0))
+    extrap = cal_extrap | dl_beyond
     if outside == "raise" and extrap.any():
         bad = pd.DatetimeIndex(days[extrap].astype("datetime64[ns]"))
         why = [f"the holiday file covers {cal['first']} .. {cal['last']}"] if (
-            extrap & ~dl_beyond).any() else []
+            cal_extrap.any()) else []
         why += [f"the last encoded {market} deadline is {last_dl}"] if dl_beyond.any() else []
         why = "; ".join(why)
         raise CpjaxInputError(

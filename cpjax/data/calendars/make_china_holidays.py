@@ -39,6 +39,8 @@ NOTICES = {
     2025: "https://www.gov.cn/gongbao/2024/issue_11726/202411/content_6989767.html",
     2026: "https://www.gov.cn/gongbao/2025/issue_12406/202511/content_7048922.html",
 }
+EXCHANGE = ("exchange closure on a State Council working day: Shanghai Stock Exchange trading "
+            "calendar as encoded in python-holidays (XSHG); carbon exchanges assumed to follow")
 VICTORY_DAY = ("separate State Council notice of 2015 on the day off for the 70th anniversary of "
                "the victory in the War of Resistance (not the annual notice; URL not established)")
 NAMES = {"New Year's Day": "new_year", "Spring Festival": "spring_festival",
@@ -103,11 +105,18 @@ def main() -> None:
     print("# (MIT) and python-holidays 0.109 (MIT), which agree on every day of these years;")
     print("# the notice URLs are those the libraries cite (not re-read here). Trading-day checks")
     print("# against the shared pilot and CSI 300 data: docs/data.md, 'Market calendar'.")
+    print("# Rows 'exchange_closure': weekdays the stock exchanges closed although the notice kept")
+    print("# them working days (2024-02-09); carbon exchanges are assumed to close with them.")
     print("year,holiday,first_day,last_day,working_days,notice_url")
     for year, label, first, last, workdays in rows:
         wd = " ".join(w.isoformat() for w in workdays)
         url = VICTORY_DAY if label == "victory_day_2015" else NOTICES[year]
         print(f'{year},{label},{first.isoformat()},{last.isoformat()},{wd},"{url}"')
+    # weekdays on which the stock exchanges closed although the State Council notice kept them
+    # working days (2024-02-09, New Year's Eve): exchanges, carbon exchanges included, close
+    sse = holidays.financial_holidays("XSHG", years=range(FIRST, LAST + 1))
+    for d in sorted(d for d in sse if d.weekday() < 5 and d not in off):
+        print(f'{d.year},exchange_closure,{d.isoformat()},{d.isoformat()},,"{EXCHANGE}"')
 
 
 if __name__ == "__main__":
