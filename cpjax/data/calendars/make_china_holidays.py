@@ -1,6 +1,6 @@
-"""Rebuild china_holidays.csv (run by hand when a new year's notice is published).
+"""Rebuild china_holidays.csv (run by hand when a new year's notice is published; never imported by cpjax).
 
-Not part of the installed package. Needs ``chinese-calendar`` and ``holidays`` (both MIT):
+Needs ``chinese-calendar`` and ``holidays`` (both MIT):
 
     python cpjax/data/calendars/make_china_holidays.py > cpjax/data/calendars/china_holidays.csv
 

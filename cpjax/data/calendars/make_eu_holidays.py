@@ -1,4 +1,4 @@
-"""Rebuild eu_holidays.csv from the closing-day rules (run by hand; not installed).
+"""Rebuild eu_holidays.csv from the closing-day rules (run by hand; never imported by cpjax).
 
     python cpjax/data/calendars/make_eu_holidays.py > cpjax/data/calendars/eu_holidays.csv
 
