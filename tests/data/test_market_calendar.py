@@ -161,7 +161,7 @@ def test_features_match_a_day_by_day_walk(market, day, cap):
        season=st.integers(1, 60))
 def test_days_to_deadline_falls_by_the_gap_and_resets_after_a_deadline(market, start, gaps,
                                                                       season):
-    days = pd.DatetimeIndex([pd.Timestamp(start) + pd.Timedelta(days=int(s))
+    days = pd.DatetimeIndex([pd.Timestamp(start) + pd.Timedelta(int(s), unit="D")
                              for s in np.cumsum([0, *gaps])])
     f = calendar_features(days, market, season_days=season)
     dl = compliance_deadlines(market)["deadline"]
@@ -260,8 +260,8 @@ def test_real_china_trading_days(shared_data):
     for year in range(2015, 2022):
         days = sf[sf.dt.year == year]
         assert not gd_days.isin(days).any()
-        before = gd_days[(gd_days < days.min()) & (gd_days >= days.min() - pd.Timedelta(days=14))]
-        after = gd_days[(gd_days > days.max()) & (gd_days <= days.max() + pd.Timedelta(days=14))]
+        before = gd_days[(gd_days < days.min()) & (gd_days >= days.min() - pd.Timedelta(14, unit="D"))]
+        after = gd_days[(gd_days > days.max()) & (gd_days <= days.max() + pd.Timedelta(14, unit="D"))]
         assert len(before) and len(after), year
 
 
