@@ -34,7 +34,7 @@ def shard_batch(tree: Any, axis: str = "batch") -> tuple[Any, int]:
     n = int(np.shape(leaves[0])[0])
     ndev = jax.device_count()
     if ndev == 1:
-        return jax.tree_util.tree_map(jax.numpy.asarray, tree), n
+        return jax.device_put(tree), n
     total = -(-n // ndev) * ndev
     mesh = batch_mesh(axis)
     spec = jax.sharding.PartitionSpec(axis)
