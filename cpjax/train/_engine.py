@@ -187,7 +187,7 @@ def _init_program(kit: Kit):
                       jnp.asarray(jnp.inf, jnp.float32), z, z, jnp.asarray(True), z, z, z)
 
     def init(data: _Data, hp):
-        return jax.vmap(init_one)(hp["seed"], data.X[:, :1], hp)
+        return _batched(init_one, hp["seed"].shape[0])(hp["seed"], data.X[:, :1], hp)
 
     return init
 
@@ -209,13 +209,17 @@ def _epoch_fn(kit: Kit, key: ProgramKey):
         bits = jnp.where(rows < d.n, bits, jnp.asarray(np.iinfo(np.uint32).max, jnp.uint32))
         perm = jax.lax.sort_key_val(bits, rows)[1][: nb_max * bsz].reshape(nb_max, bsz)
 
-        def body(carry, inp):
-            b, idx = inp
+        def run(carry, idx):
             typed = carry[:3] + (jax.random.wrap_key_data(carry[3]),)
             new, loss = kit.step(typed, d.X[idx], d.Y[idx], hp)
-            new = new[:3] + (jax.random.key_data(new[3]),)
-            on = b < nb
-            return _where(on, new, carry), jnp.where(on, loss.astype(jnp.float32), jnp.nan)
+            return new[:3] + (jax.random.key_data(new[3]),), loss.astype(jnp.float32)
+
+        def body(carry, inp):
+            # padded minibatches are skipped (a real branch for one problem; under vmap both
+            # sides run and the result is selected)
+            b, idx = inp
+            return jax.lax.cond(b < nb, run, lambda c, i: (c, jnp.asarray(jnp.nan, jnp.float32)),
+                                carry, idx)
 
         carry0 = (s.params, s.batch_stats, s.opt_state, jax.random.key_data(rng))
         (params, stats, opt_state, rng), losses = jax.lax.scan(
@@ -265,9 +269,9 @@ def _epoch_fn(kit: Kit, key: ProgramKey):
 
 def _chunk_program(kit: Kit, key: ProgramKey):
     epoch = _epoch_fn(kit, key)
-    batched = jax.vmap(epoch)
 
     def chunk(states: _State, data: _Data, hp, e0, e_end):
+        batched = _batched(epoch, hp["seed"].shape[0])
         shapes = jax.eval_shape(batched, states, data, hp)[1]
         hist = {k: jnp.full((CHUNK_EPOCHS,) + v.shape, jnp.nan, v.dtype) for k, v in shapes.items()}
 
@@ -285,6 +289,20 @@ def _chunk_program(kit: Kit, key: ProgramKey):
         return states, hist, e
 
     return chunk
+
+
+def _batched(fn, n: int):
+    """``vmap(fn)`` over the problem axis; for a single problem, ``fn`` on the squeezed axis
+    (no batching rules: a lighter program, compiled faster, e.g. plain convolutions instead of
+    grouped ones)."""
+    if n > 1:
+        return jax.vmap(fn)
+
+    def single(*args):
+        out = fn(*jax.tree_util.tree_map(lambda a: a[0], args))
+        return jax.tree_util.tree_map(lambda a: a[None], out)
+
+    return single
 
 
 def _where(cond, new, old):
@@ -397,6 +415,10 @@ def fit_problems(
         members = [i for i, kk in enumerate(keys) if kk == k]
         # side by side (problem axis padded to 2^k), or one after another through one program
         groups += [members] if side_by_side else [[i] for i in members]
+    # one padded shape for the whole call (skipped minibatches cost no compute), so problems of
+    # different lengths (rolling origins, out-of-fold blocks) share one compiled program
+    N = _bucket(max(len(p.X) for p in problems), ROW_BUCKET)
+    M = _bucket(max(_n_val(p) for p in problems), VAL_BUCKET)
     bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
                        config.progress)
     parts = []
@@ -404,8 +426,6 @@ def fit_problems(
         with matmul_precision():
             for g in groups:
                 gp = [problems[i] for i in g]
-                N = _bucket(max(len(p.X) for p in gp), ROW_BUCKET)
-                M = _bucket(max(_n_val(p) for p in gp), VAL_BUCKET)
                 parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar))
     finally:
         bar.close()

@@ -1,0 +1,130 @@
+"""The research harness before and after the one-program training engine (issue 15).
+
+Each workload runs in a fresh process, once against today's cpjax and once against the commit
+tagged ``engine-v1`` (the engine that compiled a new program for every fit), checked out as a
+git worktree beside the repository.  Measured: wall time, number of XLA compilations and their
+total time, and accuracy (so that a faster run is not a worse one).
+
+Workloads (``--quick``: the demo market, 3 origins, 2 seeds, 4 epochs):
+- ``backtest_lstm``: 12 monthly origins x 5 seeds of the residual LSTM on Guangdong close
+  (OHLCV inputs, lookback 10, AdamW, 30 epochs, patience 10), with persistence;
+- ``backtest_combined``: the same with the combined model (ASPP-EMA-LSTM, Sophia, XGBoost
+  refiner on out-of-fold networks);
+- ``ablation``: seed 000's ablation rows on Guangdong (PCC-selected inputs), 5 seeds;
+- ``cpjax forecast --demo`` in a cold process (empty persistent compilation cache) and in a
+  warm one (the cache filled by the first).
+
+    python benchmarks/harness_speed.py --quick
+    python benchmarks/harness_speed.py [--workloads backtest_lstm,ablation] [--skip-old]
+Writes benchmarks/results/harness_speed[_quick].{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from _common import describe, machine, write  # noqa: E402
+
+OLD_TAG = "engine-v1"
+WORKLOADS = ("backtest_lstm", "backtest_combined", "ablation")
+
+
+def old_checkout() -> Path:
+    path = Path(tempfile.gettempdir()) / f"cpjax-{OLD_TAG}"
+    if not (path / "cpjax").is_dir():
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(path), OLD_TAG],
+                       check=True, capture_output=True)
+    return path
+
+
+def run_workload(root: Path, workload: str, quick: bool, timeout: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(root), "CPJAX_COMPILATION_CACHE": "0",
+           "PYTHONUNBUFFERED": "1"}
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, str(HERE / "_harness_worker.py"), workload,
+                        "quick" if quick else "full"], env=env, capture_output=True, text=True,
+                       timeout=timeout, cwd=str(root))
+    if p.returncode != 0:
+        return {"workload": workload, "error": p.stderr[-2000:],
+                "process_s": time.perf_counter() - t0}
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["process_s"] = time.perf_counter() - t0
+    return out
+
+
+def forecast_demo(root: Path) -> dict:
+    """``cpjax forecast --demo`` twice with one fresh compilation cache: cold, then warm."""
+    cache = tempfile.mkdtemp(prefix="cpjax-cache-")
+    env = {**os.environ, "PYTHONPATH": str(root), "JAX_COMPILATION_CACHE_DIR": cache}
+    env.pop("CPJAX_COMPILATION_CACHE", None)
+    times = []
+    for _ in range(2):
+        out = tempfile.mkdtemp(prefix="cpjax-demo-")
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-m", "cpjax", "forecast", "--demo", "--out",
+                            os.path.join(out, "run")], env=env, capture_output=True, text=True,
+                           cwd=str(root))
+        times.append(time.perf_counter() - t0)
+        if p.returncode != 0:
+            return {"error": p.stderr[-2000:]}
+    return {"cold_s": times[0], "warm_s": times[1], "cold_over_warm": times[0] / times[1]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
+    ap.add_argument("--skip-old", action="store_true", help="time today's engine only")
+    ap.add_argument("--timeout", type=int, default=7200)
+    args = ap.parse_args()
+    roots = {"new": REPO}
+    if not args.skip_old:
+        roots["old"] = old_checkout()
+    rows = []
+    for w in args.workloads.split(","):
+        for name, root in roots.items():
+            r = run_workload(root, w, args.quick, args.timeout)
+            r["engine"] = name
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+    demo = {name: forecast_demo(root) for name, root in roots.items()}
+    print(json.dumps(demo), flush=True)
+    m = machine()
+    result = {"machine": m, "quick": args.quick, "old_tag": OLD_TAG, "rows": rows, "forecast_demo": demo}
+    md = ["# Research harness: one compiled program per architecture vs a program per fit", "",
+          f"Device: {describe(m)}. Old engine: git tag `{OLD_TAG}`. Each workload in a fresh "
+          "process, persistent compilation cache off (except the forecast --demo cold/warm pair).",
+          "", "| workload | engine | wall, s | XLA compilations | compile time, s | accuracy |",
+          "|---|---|---:|---:|---:|---|"]
+    for r in rows:
+        if "error" in r:
+            md.append(f"| {r['workload']} | {r['engine']} | failed | | | |")
+            continue
+        acc = ", ".join(f"{k} {v:.4f}" for k, v in r["accuracy"].items())
+        md.append(f"| {r['workload']} | {r['engine']} | {r['wall_s']:.1f} | {r['compiles']} | "
+                  f"{r['compile_s']:.1f} | {acc} |")
+    md.append("")
+    for w in args.workloads.split(","):
+        pair = {r["engine"]: r for r in rows if r["workload"] == w and "error" not in r}
+        if len(pair) == 2:
+            md.append(f"- {w}: old / new wall time = {pair['old']['wall_s'] / pair['new']['wall_s']:.2f}x")
+    for name, d in demo.items():
+        if "error" not in d:
+            md.append(f"- `cpjax forecast --demo` ({name}): cold {d['cold_s']:.1f} s, warm "
+                      f"{d['warm_s']:.1f} s, cold / warm {d['cold_over_warm']:.2f}x")
+    write("harness_speed" + ("_quick" if args.quick else ""), result, "\n".join(md) + "\n")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
