@@ -44,7 +44,20 @@ def old_checkout() -> Path:
     if not (path / "cpjax").is_dir():
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(path), OLD_TAG],
                        check=True, capture_output=True)
+    _backport_fixes(path)
     return path
+
+
+def _backport_fixes(path: Path) -> None:
+    """Bug fixes made after ``engine-v1`` that the workloads need, applied to the old checkout
+    so that both engines run the same job (the engine itself is untouched):
+    a statistical peer in a refined comparison runs without the refiner."""
+    p = path / "cpjax" / "forecast" / "_compare.py"
+    s = p.read_text()
+    line = '        d["refiner"] = None\n'
+    anchor = '        d["model_params"] = {"residual": True} if choice.residual else {}\n'
+    if line not in s and anchor in s:
+        p.write_text(s.replace(anchor, anchor + line, 1))
 
 
 def run_workload(root: Path, workload: str, quick: bool, timeout: int) -> dict:

@@ -122,6 +122,7 @@ def model_config(base: ForecasterConfig, choice: ModelChoice) -> ForecasterConfi
         d["seeds"] = 1
         d["residual"] = None
         d["model_params"] = {"residual": True} if choice.residual else {}
+        d["refiner"] = None  # the refiner corrects a network; statistical peers run as they are
     elif choice.residual is not None:
         d["residual"] = choice.residual
     if base.model != choice.model:

@@ -119,3 +119,13 @@ def test_network_with_seeds_and_residual(market):
     assert t.loc["lstm-residual", "rmse_std"] == pytest.approx(np.std(r, ddof=1))
     assert run.forecasters["lstm-residual"].config.residual is True
     assert run.reference == "lstm-residual"
+
+
+def test_statistical_peer_in_a_refined_comparison_runs_without_the_refiner():
+    # a comparison whose base settings refine the network must still run persistence beside it
+    from cpjax.forecast import ForecasterConfig
+    from cpjax.forecast._compare import ModelChoice, model_config
+
+    base = ForecasterConfig(model="lstm", refiner="xgboost")
+    assert model_config(base, ModelChoice("persistence", "persistence")).refiner is None
+    assert model_config(base, ModelChoice("lstm", "lstm")).refiner == "xgboost"
