@@ -149,8 +149,9 @@ def _zones(text: pd.Series, tz: pd.Series, col: str, where: str, ref) -> None:
 
 
 def parse_dates(values: pd.Series, col: str, where: str, ref, date_format: str | None = None
-                ) -> tuple[pd.Series, str]:
-    """Parse a date column; return ``(datetime64[ns] series, format used)``.
+                ) -> tuple[pd.Series, str | None]:
+    """Parse a date column; return ``(datetime64[ns] series, format used)`` (``None`` for a
+    column that already holds datetimes).
 
     Arguments:
         values: the column as read (strings, numbers or datetimes).
@@ -164,7 +165,7 @@ def parse_dates(values: pd.Series, col: str, where: str, ref, date_format: str |
     """
     values = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed, fmt = _one_zone(values), "datetime"
+        parsed, fmt = _one_zone(values), None
         if parsed.isna().any():
             i = int(np.flatnonzero(parsed.isna().to_numpy())[0])
             raise CpjaxInputError(f"missing date in column {col!r} of {where} at {ref(i)}; "

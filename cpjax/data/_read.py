@@ -220,7 +220,7 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
     order = keys + [c for c in df.columns if c not in keys]
     df = df[order].sort_values(keys, kind="stable").reset_index(drop=True)
     df.attrs["source"] = where
-    df.attrs["date_format"] = fmt
+    df.attrs["date_format"] = fmt or df.attrs.get("date_format")
     return df
 
 

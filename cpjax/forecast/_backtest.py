@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
+from .._progress import progress_bar, status
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
 from ._compare import ModelChoice, choices_with_reference, model_config, test_table
@@ -28,6 +29,7 @@ from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._prepare import load_frame, resolve_target
+from ._run import observed_by_date
 
 __all__ = ["BacktestRun", "backtest", "backtest_markdown"]
 
@@ -57,10 +59,12 @@ class BacktestRun:
 
 
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
-                    refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
+                    refit: bool, levels, cal_fraction, bar=None) -> tuple[pd.DataFrame, list[float]]:
     parts, fit_s, fixed, res = [], [], None, None
     cfg = model_config(base, choice)
-    for fold in folds:
+    for k, fold in enumerate(folds):
+        status(f"backtest: {choice.label}, origin {k + 1}/{len(folds)} "
+               f"({pd.Timestamp(fold.cutoff).date()})")
         start, stop = int(fold.train[0]), int(fold.test[-1]) + 1
         if refit or fixed is None:
             f = Forecaster(config=cfg)
@@ -82,6 +86,8 @@ def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, targ
             pred = add_conformal_intervals(pred, choice.label, res, levels)
         pred.insert(2, "cutoff", fold.cutoff)
         parts.append(pred)
+        if bar is not None:
+            bar.update(1)
     return pd.concat(parts, ignore_index=True), fit_s
 
 
@@ -141,16 +147,22 @@ def backtest(data, out: str | os.PathLike | None = None, *,
         resolve_features(df, target, None)
         features, _ = select_features(df, target, len(folds[0].train), select)
     frames, fit_times = [], {}
+    for ch in choices:  # every name and setting checked before any training
+        Forecaster(config=model_config(base, ch))
+    bar = progress_bar(len(choices) * len(folds), "backtest", "fit", base.progress)
     for ch in choices:
         fr, fit_s = _fold_forecasts(df, folds, ch, base, target, features, refit, levels,
-                                    cal_fraction)
+                                    cal_fraction, bar)
         frames.append(fr)
         fit_times[ch.label] = fit_s
+    bar.close()
     cv = frames[0]
     for extra in frames[1:]:
         cols = [c for c in extra.columns if c not in ("unique_id", "ds", "cutoff", "origin", "h", "y")]
         cv = cv.merge(extra[["ds", "cutoff", "h", *cols]], on=["ds", "cutoff", "h"])
     cv = cv.sort_values(["cutoff", "ds", "h"], kind="stable").reset_index(drop=True)
+    cv_all = observed_by_date(cv, df, target)  # days with a missing target are not scored
+    cv = cv_all[cv_all["y_observed"]].drop(columns="y_observed").reset_index(drop=True)
     level = df.set_index("ds")[target]
     last = level.reindex(pd.DatetimeIndex(cv["origin"])).to_numpy(np.float64)
     rows = []
@@ -174,7 +186,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     overall["n_fits"] = pd.Series({m: len(v) for m, v in fit_times.items()})
     overall = overall.reset_index()
     tests = test_table(cv, labels, [reference, "persistence"])
-    cv_out = cv.drop(columns=["origin"])
+    cv_out = cv_all.drop(columns=["origin"])
     info = {"data": str(source), "target": target, "rows": len(df),
             "first_date": str(df["ds"].iloc[0].date()), "last_date": str(df["ds"].iloc[-1].date()),
             "n_windows": n_windows, "step": step, "refit": refit, "mode": mode,
@@ -192,7 +204,9 @@ def backtest(data, out: str | os.PathLike | None = None, *,
             overall.to_csv(tmp / "overall.csv", index=False)
             tests.to_csv(tmp / "tests.csv", index=False)
             (tmp / "overall.md").write_text(backtest_markdown(run))
-            ax = plot_metrics_by_cutoff(by_cutoff, "mae", title=f"MAE by origin ({source})")
+            name = os.path.basename(str(source)) or str(source)
+            ax = plot_metrics_by_cutoff(by_cutoff, "mae", title=f"MAE by origin ({name})",
+                                        ylabel=f"MAE of {target}")
             ax.figure.savefig(tmp / "backtest.png", dpi=110, bbox_inches="tight")
             import matplotlib.pyplot as plt
 

@@ -92,7 +92,7 @@ class Forecaster:
     # --------------------------------------------------------------------- fit
     def fit(self, data, target: str | None = None, features: list[str] | None = None, *,
             split: float | None = None, test_start=None, unique_id=None,
-            train_rows: int | None = None) -> Forecaster:
+            train_rows: int | None = None, date_format: str | None = None) -> Forecaster:
         """Fit on the training part of ``data``.
 
         Arguments:
@@ -103,11 +103,13 @@ class Forecaster:
             split: training fraction of the rows (default 0.7), or
             test_start: first date of the test part.
             train_rows: explicit number of training rows (used by rolling backtests).
+            date_format: ``strftime`` format of the dates (default: detected over the column).
 
         Returns:
             ``self``, with ``history_`` (per-epoch losses of networks) and ``prepared_``.
         """
-        df, source = load_frame(data, unique_id)
+        df, source = load_frame(data, unique_id, date_format)
+        self.date_format_ = date_format
         target = resolve_target(df, target, source)
         cols = resolve_features(df, target, features)
         n_train = train_rows if train_rows is not None else train_end_row(
@@ -187,7 +189,7 @@ class Forecaster:
                                   "or Forecaster.load(path)")
 
     def _prepare_new(self, data, unique_id=None) -> Prepared:
-        df, source = load_frame(data, unique_id)
+        df, source = load_frame(data, unique_id, getattr(self, "date_format_", None))
         c = self.config
         p = prepare(df, self.target_, self.features_, lookback=c.lookback, horizon=c.horizon,
                     n_train=None, scaling=c.scaling, max_linear_gap=c.max_linear_gap,
