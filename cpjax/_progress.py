@@ -28,9 +28,12 @@ def set_status(value: bool) -> None:
 
 
 def status(message: str) -> None:
-    """Print ``message`` as one line on standard error when status lines are on (not quiet)."""
+    """Print ``message`` as one line on standard output when status lines are on (not quiet).
+
+    Standard output carries what a command is doing and its summary; standard error carries
+    only progress bars (on a terminal) and, on failure, the one-line error."""
     if _STATE["status"] and not _STATE["quiet"]:
-        print(message, file=sys.stderr, flush=True)
+        print(message, file=sys.stdout, flush=True)
 
 
 def quiet() -> bool:

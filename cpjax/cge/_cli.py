@@ -13,10 +13,11 @@ __all__ = ["check_model_source", "solve"]
 def check_model_source(args: argparse.Namespace) -> None:
     """``--spec`` goes with ``--sam``."""
     if args.sam and not args.spec:
-        raise CpjaxInputError("--sam needs --spec PATH (the model specification); fix: add it, "
-                              "or use --demo")
+        raise CpjaxInputError("--sam needs --spec PATH (the model specification); fix: give "
+                              "--demo, or both --sam PATH and --spec PATH")
     if args.spec and not args.sam:
-        raise CpjaxInputError("--spec goes with --sam PATH; fix: add --sam, or drop --spec")
+        raise CpjaxInputError("--spec goes with --sam PATH; fix: give --demo, or both --sam PATH "
+                              "and --spec PATH")
 
 
 def solve(args: argparse.Namespace) -> int:

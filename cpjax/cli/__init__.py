@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .._errors import CpjaxInputError, Interrupted, one_line, save_traceback
-from ._parser import Parser
+from ._parser import Parser, check_together
 
 __all__ = ["main", "build_parser", "SUBCOMMAND_MODULES"]
 
@@ -85,8 +85,8 @@ def _check_inputs(inputs: dict[str, str]) -> None:
     for option, path in inputs.items():
         p = Path(path).expanduser()
         if not p.exists():
-            raise CpjaxInputError(f"{option.split('[')[0]} {path}: no such file or folder "
-                                  f"(working directory {Path.cwd()}); fix: check the path")
+            raise CpjaxInputError(f"{option.split('[')[0]} {path}: not found (it does not exist; "
+                                  f"working directory {Path.cwd()}); fix: check the path")
         if not os.access(p, os.R_OK):
             raise CpjaxInputError(f"{option.split('[')[0]} {path}: no permission to read it; "
                                   "fix: check the file's permissions")
@@ -113,7 +113,8 @@ def _stop_signals_raise() -> Iterator[None]:
 
 
 def _options(args: argparse.Namespace) -> dict:
-    skip = {"handler", "inputs", "command_name", "out_final", "record_inputs", "stages"}
+    skip = {"handler", "inputs", "command_name", "out_final", "record_inputs", "stages",
+            "together"}
     opts = {k: v for k, v in vars(args).items() if k not in skip}
     if hasattr(args, "out_final"):
         opts["out"] = args.out_final
@@ -127,6 +128,9 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     quiet = bool(getattr(args, "quiet", False))
     _progress.set_quiet(quiet)
     _progress.set_status(not quiet)
+    pair = check_together(args)
+    if pair:
+        raise CpjaxInputError(pair)
     inputs = _input_paths(args)
     _check_inputs(inputs)
     command = _resolve(args.handler)
@@ -168,7 +172,10 @@ def _user_message(err: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 bug, 2 bad input, 130 Ctrl-C)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error, already printed on one line (2)
+        return int(done.code or 0)
     name = _command_name(args)
     out = getattr(args, "out_final", None) or getattr(args, "out", None)
     nothing = f"; nothing was written to {out}" if out else ""

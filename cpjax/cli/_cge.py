@@ -20,9 +20,10 @@ __all__ = ["register"]
 
 def _years(text: str) -> str:
     m = re.match(r"^\s*(\d{4})\s*-\s*(\d{4})\s*$", text)
-    if not m or int(m.group(2)) <= int(m.group(1)):
-        raise argparse.ArgumentTypeError(f"expected FIRST-LAST with FIRST < LAST, e.g. 2022-2030, "
-                                         f"got {text!r}")
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected FIRST-LAST, e.g. 2022-2030, got {text!r}")
+    if int(m.group(2)) <= int(m.group(1)):
+        raise argparse.ArgumentTypeError(f"{text!r}: the last year must come after the first")
     return f"{m.group(1)}-{m.group(2)}"
 
 
@@ -58,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=nonneg_int, default=0,
                    help="recorded; the solve is deterministic")
     add_output_options(p, bar=False)
-    handler(p, "cpjax.cge._cli:solve", inputs=("sam", "spec"), name="cge solve")
+    handler(p, "cpjax.cge._cli:solve", inputs=("sam", "spec"), name="cge solve",
+            together=(("sam", "spec"),))
 
     s = subparsers.add_parser(
         "scenarios", help="emissions-trading scenarios S1-S5 along the 2022-2030 dynamic CGE path",
@@ -82,7 +84,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--seed", type=nonneg_int, default=0, help="seed of the demo Neural ODE")
     add_output_options(s)
     handler(s, "cpjax.cge._scenarios_cli:scenarios",
-            inputs=("sam", "spec", "scenario_file", "node_trajectories"))
+            inputs=("sam", "spec", "scenario_file", "node_trajectories"),
+            together=(("sam", "spec"),))
 
     c = subparsers.add_parser(
         "calibrate", help="fit CGE growth drivers or policy paths to targets (implicit gradients)",
@@ -98,4 +101,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--seed", type=nonneg_int, default=0,
                    help="recorded; the calibration is deterministic")
     add_output_options(c)
-    handler(c, "cpjax.cge._calibrate_cli:calibrate", inputs=("sam", "spec"))
+    handler(c, "cpjax.cge._calibrate_cli:calibrate", inputs=("sam", "spec"),
+            together=(("sam", "spec"),))

@@ -74,4 +74,4 @@ def register(subparsers) -> None:
     g.add_argument("--province", help="comma-separated panels (default all)")
     g.add_argument("--seed", type=nonneg_int, default=0, help="unused (generation is deterministic)")
     add_output_options(g, bar=False)
-    handler(g, "cpjax.node._cli:generate", inputs=("model",), name="node generate")
+    handler(g, "cpjax.node._cli:generate", name="node generate")

@@ -15,7 +15,7 @@ import re
 
 __all__ = ["Parser", "add_output_options", "csv_list", "date_text", "finite_float", "fraction",
            "handler", "levels", "month_text", "nonneg_int", "option_value", "positive_float",
-           "positive_int", "share", "unit_fraction"]
+           "positive_int", "share", "unit_fraction", "check_together"]
 
 
 class DefaultsFormatter(argparse.HelpFormatter):
@@ -41,15 +41,31 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        m = re.match(r"one of the arguments (.+) is required$", message)
+        if m:
+            message = "give exactly one of " + " or ".join(m.group(1).split())
         self.exit(2, f"cpjax {self.prog.split(' ', 1)[-1]}: error: {message} (see --help)\n")
 
 
 def handler(parser: argparse.ArgumentParser, target: str, *, inputs: tuple[str, ...] = (),
-            name: str | None = None) -> None:
+            name: str | None = None, together: tuple[tuple[str, str], ...] = ()) -> None:
     """Set the command run by ``parser``: ``"package.module:function"``, imported only when the
     command runs.  ``inputs`` are the destinations of options naming input files or folders
-    (checked to exist before any work and recorded with checksums in ``run.json``)."""
-    parser.set_defaults(handler=target, inputs=inputs, command_name=name)
+    (checked to exist before any work and recorded with checksums in ``run.json``);
+    ``together`` lists pairs of options that must be given both or neither."""
+    parser.set_defaults(handler=target, inputs=inputs, command_name=name, together=together)
+
+
+def check_together(args: argparse.Namespace) -> str | None:
+    """The message for the first pair of ``together`` options given alone, else ``None``."""
+    for a, b in getattr(args, "together", ()):
+        va, vb = getattr(args, a, None), getattr(args, b, None)
+        if bool(va) != bool(vb):
+            given, missing = (a, b) if va else (b, a)
+            opt = lambda d: "--" + d.replace("_", "-")  # noqa: E731
+            return (f"{opt(given)} needs {opt(missing)} PATH; fix: give both {opt(a)} PATH and "
+                    f"{opt(b)} PATH (or --demo)")
+    return None
 
 
 def add_output_options(p: argparse.ArgumentParser, *, bar: bool = True) -> None:

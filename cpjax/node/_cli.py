@@ -64,7 +64,10 @@ def train(args: argparse.Namespace) -> int:
 
 def generate(args: argparse.Namespace) -> int:
     from ._api import generate_to_dir
+    from ._model import load_model
 
+    load_model(args.model)  # a clear message for a folder without a model, before any work
+    args.record_inputs["--model"] = args.model
     traj = generate_to_dir(args.model, args.out, initial=_initial(args.initial), until=args.until,
                            start=args.start, panels=_names(args.province), grid=args.grid)
     if not args.quiet:

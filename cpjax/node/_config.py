@@ -49,6 +49,12 @@ class PreprocessConfig:
                                   f"{self.outlier_replace!r}")
         if self.outlier_on not in ("yoy", "level"):
             raise CpjaxInputError(f"outlier_on must be yoy or level, got {self.outlier_on!r}")
+        if not 0 <= self.max_missing_frac <= 1:
+            raise CpjaxInputError(f"max_missing_frac must be in [0, 1], got "
+                                  f"{self.max_missing_frac!r}; fix: e.g. 0.5")
+        if not self.outlier_k > 0:
+            raise CpjaxInputError(f"outlier_k must be positive, got {self.outlier_k!r}; fix: "
+                                  "e.g. 1.5 (box plot) or 3 (k-sigma)")
         if not (0 < self.train_frac < 1 and 0 <= self.val_frac < 1
                 and self.train_frac + self.val_frac < 1):
             raise CpjaxInputError("train_frac and val_frac must be in (0, 1) and sum to < 1; "
@@ -149,4 +155,11 @@ class NodeConfig:
         if unknown:
             raise CpjaxInputError(f"unknown Neural ODE settings {sorted(unknown)}; "
                                   f"fix: use only {sorted(names)}")
+        pre = d.get("preprocess")
+        if isinstance(pre, dict):
+            known = {f.name for f in dataclasses.fields(PreprocessConfig)}
+            if set(pre) - known:
+                raise CpjaxInputError(f"unknown Neural ODE settings "
+                                      f"{sorted('preprocess.' + k for k in set(pre) - known)}; "
+                                      f"fix: use only {sorted(known)} under preprocess")
         return cls(**d)
