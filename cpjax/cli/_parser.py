@@ -24,7 +24,7 @@ class DefaultsFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if ("%(default)" in text or "default" in text.lower() or default is None
+        if ("%(default)" in text or re.search(r"\(default\b", text) or default is None
                 or default is argparse.SUPPRESS or isinstance(default, bool)
                 or default == [] or not action.option_strings):
             return text
