@@ -20,3 +20,4 @@ from ._intervals import (
     calibration_residuals as calibration_residuals,
 )
 from ._refiner import RefinerConfig as RefinerConfig, XGBoostRefiner as XGBoostRefiner
+from ._run import ForecastRun as ForecastRun, run_forecast as run_forecast
