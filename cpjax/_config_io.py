@@ -26,7 +26,7 @@ from typing import Any
 
 from ._errors import CpjaxInputError, close_matches
 
-__all__ = ["Field", "check_table", "read_config", "unknown_key_error"]
+__all__ = ["Field", "check_dataclass_dict", "check_table", "read_config", "unknown_key_error"]
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}
@@ -182,3 +182,33 @@ def read_config(path: str | os.PathLike, what: str, fix: str = "") -> dict[str, 
     if not isinstance(data, dict):
         raise CpjaxInputError(f"{what} {p}: the top level must be a table of keys{tail}")
     return data
+
+
+def _field_of(default: Any) -> Field | None:
+    if dataclasses.is_dataclass(default) and not isinstance(default, type):
+        return Field(dict, table=dataclass_schema(type(default)))
+    for kind in (bool, int, float, str):
+        if isinstance(default, kind):
+            return Field(kind)
+    return None  # None, tuples, ...: checked by the dataclass itself
+
+
+def dataclass_schema(cls: type) -> dict[str, Field]:
+    """A schema from a dataclass' fields: each key takes the type of its default value (nested
+    dataclasses become sub-tables; fields whose default is ``None`` or a tuple are free)."""
+    schema = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = None
+        schema[f.name] = _field_of(default) or Field(object)
+    return schema
+
+
+def check_dataclass_dict(d: Any, cls: type, file: str | os.PathLike, what: str) -> dict[str, Any]:
+    """Check a dict meant for ``cls(**d)``: unknown keys at any depth and values whose type
+    differs from the field's default are errors naming the file and the key."""
+    return check_table(d, dataclass_schema(cls), file, what)

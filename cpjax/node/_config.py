@@ -155,11 +155,9 @@ class NodeConfig:
         if unknown:
             raise CpjaxInputError(f"unknown Neural ODE settings {sorted(unknown)}; "
                                   f"fix: use only {sorted(names)}")
-        pre = d.get("preprocess")
-        if isinstance(pre, dict):
-            known = {f.name for f in dataclasses.fields(PreprocessConfig)}
-            if set(pre) - known:
-                raise CpjaxInputError(f"unknown Neural ODE settings "
-                                      f"{sorted('preprocess.' + k for k in set(pre) - known)}; "
-                                      f"fix: use only {sorted(known)} under preprocess")
-        return cls(**d)
+        from .._config_io import check_dataclass_dict
+
+        checked = check_dataclass_dict(d, cls, "the saved model", "Neural ODE settings of")
+        if isinstance(checked.get("preprocess"), dict):
+            checked["preprocess"] = PreprocessConfig(**checked["preprocess"])
+        return cls(**checked)
