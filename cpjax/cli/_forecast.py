@@ -38,9 +38,6 @@ def add_data_options(p: argparse.ArgumentParser) -> None:
     cols.add_argument("--select", choices=["pcc", "pcc+granger"],
                       help="choose inputs by Pearson screening (seed 000), optionally Granger")
     g.add_argument("--unique-id", help="series to use from a long table")
-    g.add_argument("--units", metavar="TEXT",
-                   help="units of the target for plots and tables, e.g. CNY/t (default: CNY/t "
-                   "for --demo, none shown otherwise)")
     g.add_argument("--date-format", metavar="FORMAT",
                    help="strftime format of the dates, e.g. %%d/%%m/%%Y (default: detected from "
                    "the whole column; ambiguous day/month columns are refused)")
@@ -108,6 +105,9 @@ def register(sub) -> None:
                        "data_report.json, imputation.csv (when values were filled), "
                        "config.json, run.json and model/.")
     add_data_options(p)
+    p.add_argument("--units", metavar="TEXT",
+                   help="units of the target for forecast.png and metrics.md, e.g. CNY/t "
+                   "(default: CNY/t for --demo, none shown otherwise)")
     m = p.add_argument_group("model")
     m.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
     m.add_argument("--optimizer-option", type=option_value, action="append", default=[],

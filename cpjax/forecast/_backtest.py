@@ -61,7 +61,8 @@ class BacktestRun:
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
                     refit: bool, levels, cal_fraction, bar=None) -> tuple[pd.DataFrame, list[float]]:
     parts, fit_s, fixed, res = [], [], None, None
-    cfg = model_config(base, choice)
+    # the origins fix each test block (rolling_origins checks them): no minimum test size here
+    cfg = dataclasses.replace(model_config(base, choice), min_test=1)
     for k, fold in enumerate(folds):
         status(f"backtest: {choice.label}, origin {k + 1}/{len(folds)} "
                f"({pd.Timestamp(fold.cutoff).date()})")

@@ -190,8 +190,8 @@ def check_split(dates: pd.DatetimeIndex, n_train: int, lookback: int, horizon: i
     """
     n = len(dates)
     n_test = n - n_train - horizon + 1
-    if n_test < max(min_test, 1):
-        most = n - horizon - max(min_test, 1) + 1
+    if min_test > 0 and n_test < min_test:  # 0: all may be training (then forecast())
+        most = n - horizon - min_test + 1
         if most < lookback + horizon + 1:
             raise CpjaxInputError(
                 f"{source} has {n} rows: too few for lookback {lookback}, horizon {horizon}, "
