@@ -328,3 +328,18 @@ def test_xla_logs_hidden_unless_the_user_asks():
     assert ".cc:" not in quiet.stderr and ".h:" not in quiet.stderr
     if ".cc:" not in loud.stderr:  # pragma: no cover - a jaxlib that logs nothing at start-up
         pytest.skip("this jaxlib writes no C++ log line at start-up to compare with")
+
+
+def test_closed_stdout_pipe_does_not_lose_the_outputs(fake, tmp_path, monkeypatch):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    fake()
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    out = tmp_path / "o"
+    assert cli.main(["cge", "solve", "--demo", "--out", str(out)]) == 0
+    assert (out / "result.txt").is_file() and (out / "run.json").is_file()

@@ -169,6 +169,47 @@ def _user_message(err: BaseException) -> str:
     return str(err)
 
 
+class _Console:
+    """Standard output that a closed pipe (``cpjax ... | head``) cannot break: the summary is
+    not worth losing the outputs for, so writes after the reader left are dropped."""
+
+    def __init__(self, stream):
+        self._stream, self.broken = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.broken = True
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _safe_stdout() -> Iterator[None]:
+    original = sys.stdout
+    console = _Console(original)
+    sys.stdout = console
+    try:
+        yield
+    finally:
+        sys.stdout = original
+        if console.broken:  # keep the interpreter's final flush from failing on the pipe
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, original.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 bug, 2 bad input, 130 Ctrl-C)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -180,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = getattr(args, "out_final", None) or getattr(args, "out", None)
     nothing = f"; nothing was written to {out}" if out else ""
     try:
-        with _stop_signals_raise():
+        with _stop_signals_raise(), _safe_stdout():
             return _run(args, argv)
     except KeyboardInterrupt:
         print(f"cpjax {name}: interrupted (Ctrl-C){nothing}", file=sys.stderr)
