@@ -24,6 +24,7 @@ from .._io import atomic_output_dir, write_config
 from .._progress import progress_bar, status
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
+from ._batch import FitJob, fit_forecasters
 from ._compare import ModelChoice, choices_with_reference, model_config, test_table
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
@@ -59,26 +60,28 @@ class BacktestRun:
 
 
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
-                    refit: bool, levels, cal_fraction, bar=None) -> tuple[pd.DataFrame, list[float]]:
-    parts, fit_s, fixed, res = [], [], None, None
+                    refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
     # the origins fix each test block (rolling_origins checks them): no minimum test size here
     cfg = dataclasses.replace(model_config(base, choice), min_test=1)
-    for k, fold in enumerate(folds):
-        status(f"backtest: {choice.label}, origin {k + 1}/{len(folds)} "
-               f"({pd.Timestamp(fold.cutoff).date()})")
-        start, stop = int(fold.train[0]), int(fold.test[-1]) + 1
-        if refit or fixed is None:
-            f = Forecaster(config=cfg)
-            t0 = time.perf_counter()
-            f.fit(df.iloc[start:stop].reset_index(drop=True), target, features,
-                  train_rows=len(fold.train))
-            fit_s.append(time.perf_counter() - t0)
-            fixed = f
+    fitting = folds if refit else folds[:1]
+    status(f"backtest: fitting {choice.label} at {len(fitting)} origin(s)"
+           f"{' as one batch' if len(fitting) > 1 else ''}")
+    t0 = time.perf_counter()
+    fitted = fit_forecasters([  # every origin's networks train as one batch
+        FitJob(Forecaster(config=cfg), df.iloc[int(f.train[0]): int(f.test[-1]) + 1]
+               .reset_index(drop=True), target, features, train_rows=len(f.train))
+        for f in fitting])
+    fit_s = [(time.perf_counter() - t0) / len(fitting)] * len(fitting)  # batched: the mean
+    parts, res = [], None
+    for i, fold in enumerate(folds):
+        stop = int(fold.test[-1]) + 1
+        f = fitted[i] if refit else fitted[0]
+        if refit or i == 0:
             pred = f.predict()
             if levels:
                 res = calibration_residuals(f, cal_fraction)
         else:
-            pred = fixed.predict(df.iloc[:stop].reset_index(drop=True))
+            pred = f.predict(df.iloc[:stop].reset_index(drop=True))
         pred = pred[pred["ds"].isin(df["ds"].iloc[fold.test])].copy()
         pred = pred.rename(columns={"cutoff": "origin"})
         pred = pred.rename(columns={c: choice.label + c[len(f.name):] for c in pred.columns
@@ -87,8 +90,6 @@ def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, targ
             pred = add_conformal_intervals(pred, choice.label, res, levels)
         pred.insert(2, "cutoff", fold.cutoff)
         parts.append(pred)
-        if bar is not None:
-            bar.update(1)
     return pd.concat(parts, ignore_index=True), fit_s
 
 
@@ -150,12 +151,13 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     frames, fit_times = [], {}
     for ch in choices:  # every name and setting checked before any training
         Forecaster(config=model_config(base, ch))
-    bar = progress_bar(len(choices) * len(folds), "backtest", "fit", base.progress)
+    bar = progress_bar(len(choices), "backtest", "model", base.progress)
     for ch in choices:
         fr, fit_s = _fold_forecasts(df, folds, ch, base, target, features, refit, levels,
-                                    cal_fraction, bar)
+                                    cal_fraction)
         frames.append(fr)
         fit_times[ch.label] = fit_s
+        bar.update(1)
     bar.close()
     cv = frames[0]
     for extra in frames[1:]:
