@@ -27,7 +27,7 @@ def market():
 def test_missing_test_targets_are_blank_flagged_and_not_scored(market, tmp_path):
     df = market.copy()
     n = len(df)
-    gap = list(range(n - 30, n - 26))  # 4 missing test-period targets
+    gap = list(range(n - 30, n - 27))  # 3 missing test-period targets (filled linearly)
     df.loc[gap, "close"] = np.nan
     run = run_forecast(df, tmp_path / "o", config=CFG, target="close", references=("drift",))
     fc = pd.read_csv(tmp_path / "o" / "forecasts.csv", parse_dates=["ds"])
