@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["CpjaxInputError", "close_matches", "unknown_name_message"]
+__all__ = ["CpjaxInputError", "Interrupted", "close_matches", "one_line", "save_traceback",
+           "unknown_name_message"]
 
 
 class CpjaxInputError(ValueError):
@@ -31,3 +32,41 @@ def unknown_name_message(kind: str, name: str, options: Iterable[str], where: st
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
     loc = f" in {where}" if where else ""
     return f"unknown {kind} {name!r}{loc}{hint} Choose one of: {', '.join(options)}."
+
+
+def one_line(message: object) -> str:
+    """``message`` on a single line (runs of whitespace, newlines included, become one space)."""
+    return " ".join(str(message).split())
+
+
+class Interrupted(BaseException):
+    """The process was asked to stop (SIGTERM/SIGHUP); raised so that clean-up code runs.
+
+    A ``BaseException`` like :class:`KeyboardInterrupt`, so ``except Exception`` does not swallow
+    it.  ``signum`` is the signal number; the CLI exits with ``128 + signum``.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+def save_traceback(exc: BaseException, context: str = "", directory: str | None = None) -> str:
+    """Write the traceback of ``exc`` (and ``context``) to a new file; return its path.
+
+    The folder is ``directory``, else ``$CPJAX_TRACEBACK_DIR``, else the system temporary folder.
+    """
+    import datetime
+    import os
+    import tempfile
+    import traceback
+
+    folder = directory or os.environ.get("CPJAX_TRACEBACK_DIR") or tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, path = tempfile.mkstemp(prefix=f"cpjax-traceback-{stamp}-", suffix=".txt", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        if context:
+            fh.write(context.rstrip() + "\n\n")
+        fh.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return path

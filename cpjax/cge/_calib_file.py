@@ -30,21 +30,25 @@ Format (every table but ``[[parameters]]`` and ``[[targets]]`` is optional; see
     year = 2030
     value = 272.0
 
-Every field is checked: an unknown field, a wrong type or a missing required field is a
-:class:`~cpjax.CpjaxInputError` naming the file and the field (``targets[2].value``).
+Every field is checked: an unknown field, a wrong type, a value out of range (bounds in order,
+``init`` inside them, known transforms and target kinds, positive scales) or a missing required
+field is a :class:`~cpjax.CpjaxInputError` naming the file and the field
+(``targets[2].value``) and the allowed values (shared checker: :mod:`cpjax._config_io`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from .._errors import CpjaxInputError, close_matches
-from ._calib_targets import Parameter, Target
+from .._config_io import Field, check_table, unknown_key_error
+from .._errors import CpjaxInputError
+from ._calib_targets import TARGET_KINDS, TRANSFORMS, Parameter, Target
 from ._calibrate import CalibrationConfig
 
 __all__ = ["CalibrationTask", "load_targets", "PATH_KINDS"]
@@ -86,43 +90,53 @@ class CalibrationTask:
 
 
 def _unknown(file: str, where: str, key: str, allowed: list[str]) -> CpjaxInputError:
-    near = close_matches(key, allowed)
-    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    return CpjaxInputError(f"targets file {file}: unknown field {where}{key}{hint} "
-                           f"Allowed: {', '.join(allowed)}.")
+    return unknown_key_error(file, "targets file", where, key, allowed, noun="field")
 
 
 def _number(file: str, field: str, v: Any, integer: bool = False) -> Any:
     ok = isinstance(v, int) if integer else isinstance(v, int | float)
-    if isinstance(v, bool) or not ok:
-        kind = "an integer" if integer else "a number"
+    if isinstance(v, bool) or not ok or (not integer and not math.isfinite(v)):
+        kind = "an integer" if integer else "a finite number"
         raise CpjaxInputError(f"targets file {file}: {field} = {v!r} must be {kind}")
     return int(v) if integer else float(v)
+
+
+_SCHEMAS = {
+    Parameter: {"name": Field(str, required=True), "lower": Field(float),
+                "upper": Field(float), "transform": Field(str, choices=TRANSFORMS),
+                "penalty": Field(float, lo=0.0), "scale": Field(float, lo=0.0, lo_open=True)},
+    Target: {"output": Field(str, required=True), "value": Field(float),
+             "year": Field(int, lo=1900, hi=2200), "kind": Field(str, choices=TARGET_KINDS),
+             "weight": Field(float, lo=0.0), "scale": Field(float, lo=0.0, lo_open=True)},
+}
 
 
 def _record(file: str, name: str, i: int, raw: Any, cls: type, required: tuple[str, ...]) -> Any:
     where = f"{name}[{i}]"
     if not isinstance(raw, dict):
         raise CpjaxInputError(f"targets file {file}: {where} must be a table of fields")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    kw: dict[str, Any] = {}
-    for key, v in raw.items():
-        if key not in fields:
-            raise _unknown(file, f"{where}.", key, list(fields))
-        field = f"{where}.{key}"
-        if key in ("name", "output", "transform", "kind"):
-            if not isinstance(v, str):
-                raise CpjaxInputError(f"targets file {file}: {field} = {v!r} must be a string")
-            kw[key] = v
-        elif key == "year":
-            kw[key] = _number(file, field, v, integer=True)
-        elif key == "init" and isinstance(v, list):
-            kw[key] = tuple(_number(file, f"{field}[{j}]", x) for j, x in enumerate(v))
-        else:
-            kw[key] = _number(file, field, v)
+    schema = _SCHEMAS[cls]
+    allowed = list(schema) + (["init"] if cls is Parameter else [])
+    for key in raw:
+        if key not in allowed:
+            raise _unknown(file, f"{where}.", key, allowed)
     for r in required:
-        if r not in kw:
+        if r not in raw:
             raise CpjaxInputError(f"targets file {file}: {where} has no {r!r} field (required)")
+    kw = check_table({k: v for k, v in raw.items() if k != "init"}, schema, file, "targets file",
+                     f"{where}.")
+    if cls is Parameter:
+        lo, hi = kw.get("lower"), kw.get("upper")
+        if lo is not None and hi is not None and not lo < hi:
+            raise CpjaxInputError(f"targets file {file}: {where}.lower = {lo:g} must be below "
+                                  f"{where}.upper = {hi:g}")
+        if "init" in raw:
+            v = raw["init"]
+            kw["init"] = (tuple(_number(file, f"{where}.init[{j}]", x) for j, x in enumerate(v))
+                          if isinstance(v, list) else _number(file, f"{where}.init", v))
+    elif kw.get("kind", "value") != "peak" and "value" not in kw:
+        raise CpjaxInputError(f"targets file {file}: {where} has no 'value' field (required "
+                              "unless kind = \"peak\")")
     return cls(**kw)
 
 

@@ -107,18 +107,15 @@ def run_calibrate(run: CalibrateRun, out: str | os.PathLike) -> CalibrationResul
     task = load_targets(_targets_path(run.targets))
     model, sam_path, spec_path = model_from_options(run.demo, run.sam, run.spec)
     path = build_path(model, task)
-    bar = None
-    if run.progress:
-        from tqdm import tqdm
+    from .._progress import progress_bar  # progress=None: a bar when stderr is a terminal
 
-        bar = tqdm(total=task.config.max_steps, desc="calibrate", unit="step")
+    bar = progress_bar(task.config.max_steps, "calibrate", "step", run.progress)
     try:
         result = calibrate(path, task.targets, task.parameters, task.config,
-                           callback=(lambda row: (bar.update(1), bar.set_postfix(loss=f"{row['loss']:.3g}")))
-                           if bar is not None else None)
+                           callback=lambda row: (bar.update(1),
+                                                 bar.set_postfix(loss=f"{row['loss']:.3g}")))
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     grad_rows = (gradient_check(path, task.targets, task.parameters, forward_only=False)
                  if run.check_gradient else [])
     again = resolve_path(model, task, result.params, path)

@@ -1,35 +1,36 @@
-"""``cpjax calibrate``: a thin wrapper over :func:`cpjax.cge.run_calibrate`."""
+"""``cpjax calibrate``: what the command does once parsed (parser: :mod:`cpjax.cli._cge`)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from ._calib_run import CalibrateRun, run_calibrate
+from .._progress import status
+from ._cli import check_model_source
 
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "calibrate", help="fit CGE growth drivers or policy paths to targets (implicit gradients)",
-        description="Gradient-based calibration of the CGE path to the targets in a TOML/JSON file "
-                    "(format: docs/calibration.md). Writes calibrated.json, fit.csv, trace.csv, "
-                    "gradient_check.csv and config.json.")
-    p.add_argument("--targets", required=True,
-                   help="targets file (.toml/.json) or a shipped name: baseline_energy, s5_price_path, trend_emissions")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--demo", action="store_true", help="stylized 2022 coal-province SAM (synthetic)")
-    src.add_argument("--sam", help="SAM file (CSV/Excel; rows receive, columns pay)")
-    p.add_argument("--spec", help="specification file (TOML/YAML), with --sam")
-    p.add_argument("--no-gradient-check", action="store_true",
-                   help="skip the implicit vs finite-difference gradient check")
-    p.add_argument("--seed", type=int, default=0, help="recorded; the calibration is deterministic")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
-    p.add_argument("--out", required=True, help="output folder")
-    p.set_defaults(func=_calibrate)
+__all__ = ["calibrate"]
 
 
-def _calibrate(args: argparse.Namespace) -> int:
+def calibrate(args: argparse.Namespace) -> int:
+    from ._calib_file import load_targets
+    from ._calib_run import CalibrateRun, _targets_path, run_calibrate
+
+    check_model_source(args)
+    path = _targets_path(args.targets)
+    load_targets(path)  # strict check of the file before any work
+    args.record_inputs["--targets"] = str(path)
+    progress = True if args.progress else (False if args.quiet else None)
     run = CalibrateRun(targets=args.targets, demo=args.demo or not args.sam, sam=args.sam,
                        spec=args.spec, check_gradient=not args.no_gradient_check, seed=args.seed,
-                       progress=args.progress)
-    run_calibrate(run, args.out)
+                       progress=progress)
+    status(f"cpjax calibrate: {Path(path).name}")
+    result = run_calibrate(run, args.out)
+    args.stages["calibration_s"] = result.wall_s
+    if not args.quiet:
+        print(f"calibration {'converged' if result.converged else 'did NOT converge'} "
+              f"({result.reason}) after {result.steps} steps; loss {result.loss:.4g}")
+        for name, value in result.params.items():
+            shown = (", ".join(f"{v:.4g}" for v in value) if isinstance(value, list)
+                     else f"{value:.4g}")
+            print(f"  {name} = {shown}")
     return 0

@@ -1,39 +1,40 @@
-"""``cpjax cge solve``: a thin wrapper over :func:`cpjax.cge.run_solve`."""
+"""``cpjax cge solve``: what the command does once parsed (parser: :mod:`cpjax.cli._cge`)."""
 
 from __future__ import annotations
 
 import argparse
 
-from ._run import SolveRun, parse_sets, run_solve
-from ._solve import SolverConfig
+from .._errors import CpjaxInputError
+from .._progress import status
+
+__all__ = ["check_model_source", "solve"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    cge = subparsers.add_parser("cge", help="computable general equilibrium (SAM-based)")
-    sub = cge.add_subparsers(dest="cge_command", metavar="COMMAND")
-    sub.required = True
-    p = sub.add_parser("solve", help="solve a counterfactual equilibrium and run the model checks")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--demo", action="store_true", help="stylized 2022 coal-province SAM (synthetic)")
-    src.add_argument("--sam", help="SAM file (CSV/Excel; rows receive, columns pay)")
-    p.add_argument("--spec", help="specification file (TOML/YAML), with --sam")
-    p.add_argument("--set", dest="sets", action="append", metavar="NAME=VALUE",
-                   help="change a parameter, e.g. tfp.STEEL=1.05, tariff.CHEM=0, supply.LAB=1.1")
-    p.add_argument("--method", choices=["newton", "optimistix", "fixed_point"], default="newton")
-    p.add_argument("--tol", type=float, default=1e-11, help="max-norm residual tolerance")
-    p.add_argument("--max-steps", type=int, default=None)
-    p.add_argument("--damping", type=float, default=1.0, help="fixed-point step length (0, 1]")
-    p.add_argument("--balance", choices=["ras"], default=None, help="balance the SAM first")
-    p.add_argument("--seed", type=int, default=0, help="recorded; the solve is deterministic")
-    p.add_argument("--progress", action="store_true", help="accepted for uniformity (the solve is short)")
-    p.add_argument("--out", required=True, help="output folder")
-    p.set_defaults(func=_solve)
+def check_model_source(args: argparse.Namespace) -> None:
+    """``--spec`` goes with ``--sam``."""
+    if args.sam and not args.spec:
+        raise CpjaxInputError("--sam needs --spec PATH (the model specification); fix: give "
+                              "--demo, or both --sam PATH and --spec PATH")
+    if args.spec and not args.sam:
+        raise CpjaxInputError("--spec goes with --sam PATH; fix: give --demo, or both --sam PATH "
+                              "and --spec PATH")
 
 
-def _solve(args: argparse.Namespace) -> int:
+def solve(args: argparse.Namespace) -> int:
+    from ._run import SolveRun, parse_sets, run_solve
+    from ._solve import SolverConfig
+
+    check_model_source(args)
     run = SolveRun(demo=args.demo, sam=args.sam, spec=args.spec, sets=parse_sets(args.sets),
                    balance=args.balance, seed=args.seed,
                    solver=SolverConfig(method=args.method, tol=args.tol, max_steps=args.max_steps,
                                        damping=args.damping))
-    run_solve(run, args.out)
+    status(f"cpjax cge solve: {'demo SAM' if args.demo else args.sam}, "
+           f"{len(run.sets)} parameter change(s), {args.method}")
+    checks = run_solve(run, args.out)
+    if not args.quiet:
+        print("equilibrium: converged; checks:")
+        for k, v in checks.items():
+            if isinstance(v, bool | int | float | str):
+                print(f"  {k}: {v:.3g}" if isinstance(v, float) else f"  {k}: {v}")
     return 0

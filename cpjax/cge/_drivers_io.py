@@ -62,7 +62,7 @@ def drivers_from_trajectories(source: Any, first_year: int, last_year: int, pane
 
             raise CpjaxInputError(unknown_name_message("panel", name, panels, where=str(path)))
         sub = df[df["panel"].astype(str) == name]
-        series = tuple(c for c in df.columns if c not in ("panel", "date"))
+        series = tuple(c for c in df.columns if c not in ("panel", "date", "unit"))
         t = calendar_years(sub["date"].astype(str).to_numpy())
         x = sub[list(series)].to_numpy(dtype=np.float64)
     else:

@@ -11,7 +11,6 @@ scenario (``vmap`` over the stacked policies), which is what calibration differe
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._config_io import Field, check_table, read_config
 from .._errors import CpjaxInputError, unknown_name_message
 from ._dynamics import (
     DynamicParams,
@@ -33,13 +33,12 @@ from ._dynamics import (
 from ._structure import Model
 from ._x64 import with_x64
 
-__all__ = ["Scenario", "load_scenario", "demo_scenarios", "scenario_policy", "make_study",
+__all__ = ["SCENARIO_SCHEMA", "Scenario", "load_scenario", "demo_scenarios", "scenario_policy", "make_study",
            "run_scenarios", "SCENARIO_DIR", "reduction_path", "with_reference"]
 
 SCENARIO_DIR = Path(__file__).parent / "data" / "scenarios"
 REGIMES = ("exogenous", "trading", "none")
 _DEFAULT_PATH = PathConfig()
-_KEYS = {"name", "title", "reference", "market", "allocation", "reduction", "emissions"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,40 +76,52 @@ class Scenario:
     indirect_electricity: bool = False
 
 
+_RATE = Field(float, lo=0.0, hi=1.0, hi_open=True)  # a reduction rate r_t: 0 <= r < 1
+_SECTORS = Field(list, items=Field(str))
+SCENARIO_SCHEMA = {
+    "name": Field(str, required=True),
+    "title": Field(str),
+    "reference": Field(str),
+    "market": Field(dict, table={
+        "regime": Field(str, choices=REGIMES),
+        "sectors": _SECTORS,
+        "floor_cny": Field(float, lo=0.0),
+    }),
+    "allocation": Field(dict, table={
+        "method": Field(str, choices=("grandfathering", "output_based")),
+        "without_trading": _SECTORS,
+        "penalty_multiple": Field(float, lo=0.0, lo_open=True),
+    }),
+    "reduction": Field(dict, table={"start": _RATE, "end": _RATE,
+                                    "path": Field(list, items=_RATE)}),
+    "emissions": Field(dict, table={"indirect_electricity": Field(bool)}),
+}
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario TOML file (checked: unknown keys and values are errors with a fix)."""
+    """Read a scenario TOML file, checked strictly: an unknown key at any depth, a wrong type or
+    a value out of range (reduction rates in [0, 1), a positive penalty multiple, a non-negative
+    price floor, known regimes and allocation methods) is an error naming the file, the key and
+    the allowed values."""
     path = Path(path)
-    if not path.is_file():
-        raise CpjaxInputError(f"scenario file {path} not found; fix: give an existing .toml file "
-                              f"(examples in {SCENARIO_DIR})")
-    try:
-        d = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as err:
-        raise CpjaxInputError(f"scenario file {path}: not valid TOML ({err})") from err
-    bad = set(d) - _KEYS
-    if bad:
-        raise CpjaxInputError(f"scenario file {path}: unknown key(s) {sorted(bad)}; allowed: "
-                              f"{sorted(_KEYS)}")
-    if "name" not in d:
-        raise CpjaxInputError(f"scenario file {path}: missing 'name'")
+    what = "scenario file"
+    raw = read_config(path, what, f"give an existing .toml file (examples in {SCENARIO_DIR})")
+    d = check_table(raw, SCENARIO_SCHEMA, path, what)
     mk, al, rd, em = (d.get(k, {}) for k in ("market", "allocation", "reduction", "emissions"))
-    regime = mk.get("regime", "none")
-    if regime not in REGIMES:
-        raise CpjaxInputError(f"scenario file {path}: market.regime {regime!r} is not one of {REGIMES}")
-    method = al.get("method", "grandfathering")
-    if method not in ("grandfathering", "output_based"):
-        raise CpjaxInputError(f"scenario file {path}: allocation.method {method!r}; choose "
-                              "'grandfathering' or 'output_based'")
     path_r = rd.get("path")
+    if path_r is not None and not path_r:
+        raise CpjaxInputError(f"{what} {path}: reduction.path is empty; fix: give one rate per "
+                              "year, or start and end")
     return Scenario(
-        name=str(d["name"]), title=str(d.get("title", "")), reference=str(d.get("reference", "no_ets")),
-        regime=regime, market_sectors=tuple(mk.get("sectors", ())), allocation=method,
+        name=d["name"], title=d.get("title", ""), reference=d.get("reference", "no_ets"),
+        regime=mk.get("regime", "none"), market_sectors=tuple(mk.get("sectors", ())),
+        allocation=al.get("method", "grandfathering"),
         without_trading=tuple(al.get("without_trading", ())),
-        penalty_multiple=float(al.get("penalty_multiple", 3.0)),
-        reduction_start=float(rd.get("start", 0.02)), reduction_end=float(rd.get("end", 0.10)),
-        reduction=None if path_r is None else tuple(float(x) for x in path_r),
-        floor_cny=float(mk.get("floor_cny", 0.0)),
-        indirect_electricity=bool(em.get("indirect_electricity", False)))
+        penalty_multiple=al.get("penalty_multiple", 3.0),
+        reduction_start=rd.get("start", 0.02), reduction_end=rd.get("end", 0.10),
+        reduction=None if path_r is None else tuple(path_r),
+        floor_cny=mk.get("floor_cny", 0.0),
+        indirect_electricity=em.get("indirect_electricity", False))
 
 
 def demo_scenarios(names: Sequence[str] | None = None) -> list[Scenario]:

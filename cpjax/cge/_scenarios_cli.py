@@ -1,49 +1,59 @@
-"""``cpjax scenarios``: a thin wrapper over :func:`cpjax.cge.run_scenarios_to_dir`."""
+"""``cpjax scenarios``: what the command does once parsed (parser: :mod:`cpjax.cli._cge`)."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+from pathlib import Path
 
-from ._scenarios_run import ScenariosRun, parse_years, run_scenarios_to_dir
+from .._progress import status
+from ._cli import check_model_source
 
-__all__ = ["register"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "scenarios", help="emissions-trading scenarios S1-S5 along the 2022-2030 dynamic CGE path")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--demo", action="store_true",
-                     help="stylized 2022 coal-province SAM (synthetic) and its specification")
-    src.add_argument("--sam", help="SAM file (CSV/Excel), with --spec (needs an [energy] table)")
-    p.add_argument("--spec", help="specification file (TOML/YAML), with --sam")
-    p.add_argument("--years", default="2022-2030", help="FIRST-LAST (the SAM is the first year)")
-    p.add_argument("--drivers", choices=["trend", "node"], default="trend",
-                   help="exogenous drivers: smooth trends or Neural ODE trajectories")
-    p.add_argument("--scenarios", default=None,
-                   help="comma-separated shipped scenarios (default S1,S2,S3,S4,S5)")
-    p.add_argument("--scenario-file", action="append", default=[], metavar="PATH",
-                   help="a scenario TOML of your own (repeatable; see cpjax/cge/data/scenarios)")
-    p.add_argument("--node-trajectories", default=None, metavar="PATH",
-                   help="trajectories.csv of `cpjax node generate` (for --drivers node)")
-    p.add_argument("--panel", default=None, help="panel (province) of the trajectories")
-    p.add_argument("--node-steps", type=int, default=300,
-                   help="training steps of the demo Neural ODE (--demo --drivers node)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the demo Neural ODE")
-    p.add_argument("--progress", action="store_true", help="accepted for uniformity")
-    p.add_argument("--out", required=True, help="output folder")
-    p.set_defaults(func=_run)
+__all__ = ["scenarios"]
 
 
-def _run(args: argparse.Namespace) -> int:
+def scenarios(args: argparse.Namespace) -> int:
+    from ._scenarios import load_scenario
+    from ._scenarios_run import ScenariosRun, parse_years, run_scenarios_to_dir
+
+    check_model_source(args)
     first, last = parse_years(args.years)
     names = None
     if args.scenarios:
         names = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
+    for path in args.scenario_file:  # strict check of every file before any work
+        load_scenario(path)
+    progress = True if args.progress else (False if args.quiet else None)
     run = ScenariosRun(demo=args.demo, sam=args.sam, spec=args.spec, first_year=first,
                        last_year=last, drivers=args.drivers, scenarios=names,
                        scenario_files=tuple(args.scenario_file),
                        node_trajectories=args.node_trajectories, panel=args.panel, seed=args.seed,
-                       node_steps=args.node_steps, progress=args.progress)
-    run_scenarios_to_dir(run, args.out)
+                       node_steps=args.node_steps, progress=progress)
+    status(f"cpjax scenarios: {first}-{last}, {args.drivers} drivers")
+    summary = run_scenarios_to_dir(run, args.out)
+    args.stages["scenarios_s"] = summary["seconds"]
+    if not args.quiet:
+        print(f"{len(summary['scenarios'])} scenario(s) {', '.join(summary['scenarios'])}, "
+              f"{first}-{last}, every year converged ({summary['seconds']:.1f} s)")
+        _print_csv(Path(args.out) / "peaks.csv", "peaks")
     return 0
+
+
+def _print_csv(path: Path, what: str) -> None:
+    """Print a small CSV the command wrote, as an aligned table."""
+    if not path.is_file():
+        return
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return
+    def cell(v: str) -> str:
+        try:
+            return f"{float(v):.4g}"
+        except ValueError:
+            return v
+    rows = [rows[0]] + [[cell(v) for v in r] for r in rows[1:]]
+    widths = [max(len(r[i]) for r in rows if i < len(r)) for i in range(len(rows[0]))]
+    print(f"{what}:")
+    for r in rows:
+        print("  " + "  ".join(v.rjust(w) for v, w in zip(r, widths)))

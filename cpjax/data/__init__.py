@@ -48,6 +48,12 @@ from ._read import (
     to_long as to_long,
     to_wide as to_wide,
 )
+from ._report import (
+    check_plausible as check_plausible,
+    data_report as data_report,
+    imputation_table as imputation_table,
+    robust_z as robust_z,
+)
 from ._scale import (
     CATEGORIES as CATEGORIES,
     CategoryScaler as CategoryScaler,

@@ -15,6 +15,8 @@ import pandas as pd
 
 from cpjax._errors import CpjaxInputError, unknown_name_message
 
+from ._dates import parse_dates
+
 __all__ = ["DATE_COLUMN_NAMES", "read_table", "to_long", "to_wide"]
 
 #: Column names recognised as the date column (compared case-insensitively), in order.
@@ -62,7 +64,50 @@ def _load(source, sheet) -> tuple[pd.DataFrame, str, bool]:
             f"cannot read {path} as {suffix[1:].upper()}: {type(exc).__name__}: "
             f"{str(exc).splitlines()[0] if str(exc) else ''}; "
             "fix: check that the file is a valid, UTF-8 encoded table with a header row") from None
+    if suffix in _TEXT:
+        _check_delimiter(df, path, "\t" if suffix == ".tsv" else ",")
+        df.attrs["raw_columns"] = _raw_header(path, "\t" if suffix == ".tsv" else ",")
     return df, str(path), suffix in _TEXT
+
+
+def _check_delimiter(df: pd.DataFrame, path: Path, sep: str) -> None:
+    """A single column whose name holds another delimiter: say so instead of 'no date column'."""
+    if df.shape[1] != 1:
+        return
+    name = str(df.columns[0])
+    for other, word in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+        if other != sep and other in name:
+            raise CpjaxInputError(
+                f"{path} looks separated by {word}, not {'commas' if sep == ',' else 'tabs'} "
+                f"(its header is {name!r}); fix: save it as comma-separated CSV (in Excel: 'CSV "
+                "UTF-8 (comma delimited)'); decimal commas must become points too")
+
+
+def _raw_header(path: Path, sep: str) -> list[str] | None:
+    """The header cells as written (pandas renames repeated names to ``name.1``)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return next(csv.reader(fh, delimiter=sep, skipinitialspace=True), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def _check_names(df: pd.DataFrame, where: str) -> list[str]:
+    """Column names stripped of surrounding spaces; two columns with one name are an error."""
+    raw = df.attrs.pop("raw_columns", None)
+    names = [str(c) for c in (raw if raw and len(raw) == df.shape[1] else df.columns)]
+    seen: dict[str, str] = {}
+    for name in names:
+        key = name.strip()
+        if key in seen:
+            spelled = (f" (written {seen[key]!r} and {name!r}; surrounding spaces are ignored)"
+                       if seen[key] != name else "")
+            raise CpjaxInputError(f"{where} has two columns named {key!r}{spelled}; fix: rename "
+                                  "or delete one of them")
+        seen[key] = name
+    return list(seen)
 
 
 def _find_date_column(df: pd.DataFrame, date_col: str | None, where: str) -> str:
@@ -82,30 +127,6 @@ def _find_date_column(df: pd.DataFrame, date_col: str | None, where: str) -> str
     raise CpjaxInputError(
         f"no date column found in {where} (columns: {', '.join(cols)}); "
         f"fix: name the date column one of {', '.join(DATE_COLUMN_NAMES[:4])} or pass date_col=")
-
-
-def _parse_dates(values: pd.Series, col: str, where: str, is_csv: bool,
-                 date_format: str | None = None) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-    else:
-        text = values.astype("string").str.strip()
-        parsed = pd.to_datetime(text, errors="coerce", format=date_format or "mixed")
-        bad = parsed.isna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise CpjaxInputError(
-                f"unparsable date {values.iloc[i]!r} in column {col!r} of {where} at "
-                f"{_row_ref(i, is_csv)} ({int(bad.sum())} bad value(s) in all); "
-                "fix: write dates as YYYY-MM-DD (or pass date_format=) and remove empty date "
-                "cells")
-    if parsed.isna().any():
-        i = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise CpjaxInputError(f"missing date in column {col!r} of {where} at "
-                              f"{_row_ref(i, is_csv)}; fix: fill or delete that row")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns]")
 
 
 def _to_numeric(df: pd.DataFrame, skip: set[str], where: str, is_csv: bool) -> pd.DataFrame:
@@ -143,18 +164,22 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
             datetime column) when omitted.
         sheet: Excel sheet name or index (first sheet by default).
         drop_columns: columns to discard before checking (e.g. free-text notes).
-        date_format: ``strftime`` format of the dates (e.g. ``"%d.%m.%Y"``). By default each
-            date is inferred; ambiguous forms like ``02.01.2020`` are read month first.
+        date_format: ``strftime`` format of the dates (e.g. ``"%d.%m.%Y"``). By default the
+            format is detected over the whole column (every row is read the same way); a column
+            that fits both day-first and month-first is refused and needs this argument.
 
     Returns:
         A new DataFrame: ``ds`` (``datetime64[ns]``) first, all other columns ``float64`` except
         ``unique_id`` in long form; sorted by ``ds`` (by ``unique_id, ds`` in long form);
-        ``attrs["source"]`` names where it came from.
+        ``attrs["source"]`` names where it came from and ``attrs["date_format"]`` the date
+        format used.
 
     Raises:
-        CpjaxInputError: missing file, unreadable format, no date column, unparsable or duplicate
-        dates, non-numeric values in a numeric column, or an all-NaN column. The message names
-        the file, the column, an example value with its row, and the fix.
+        CpjaxInputError: missing file, unreadable format, no date column, unparsable,
+        ambiguous (day/month), mixed-format, mixed-time-zone, out-of-range or duplicate dates,
+        column names that collide, non-numeric values in a numeric column, or an all-NaN
+        column. The message names the file, the column, an example value with its row, and
+        the fix.
 
     Example:
         >>> df = read_table("prices.csv")               # doctest: +SKIP
@@ -168,10 +193,10 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
     if isinstance(df.index, pd.DatetimeIndex) and date_col is None and not any(
             str(c).lower() in DATE_COLUMN_NAMES for c in df.columns):
         df = df.rename_axis("ds").reset_index()
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = _check_names(df, where)
     df = df.reset_index(drop=True)
     col = _find_date_column(df, date_col, where)
-    df[col] = _parse_dates(df[col], col, where, is_csv, date_format)
+    df[col], fmt = parse_dates(df[col], col, where, lambda i: _row_ref(i, is_csv), date_format)
     if col != "ds":
         if "ds" in df.columns:
             raise CpjaxInputError(f"{where} has both 'ds' and date column {col!r}; "
@@ -195,6 +220,7 @@ def read_table(source, *, date_col: str | None = None, sheet: str | int | None =
     order = keys + [c for c in df.columns if c not in keys]
     df = df[order].sort_values(keys, kind="stable").reset_index(drop=True)
     df.attrs["source"] = where
+    df.attrs["date_format"] = fmt or df.attrs.get("date_format")
     return df
 
 

@@ -27,7 +27,7 @@ def validate_columns(df: pd.DataFrame, target: str, features: Iterable[str] = ()
 
     Raises:
         CpjaxInputError: unknown name (with close matches), non-numeric or all-NaN column,
-        constant target.
+        infinite values, fewer than two observed target values, constant target.
 
     Example:
         >>> validate_columns(df, "close", ["open", "csi300"], source="gd.csv")  # doctest: +SKIP
@@ -46,9 +46,26 @@ def validate_columns(df: pd.DataFrame, target: str, features: Iterable[str] = ()
         if df[name].isna().all():
             raise CpjaxInputError(f"{kind} {name!r} of {source} is entirely empty (all NaN); "
                                   "fix: choose another column or fill it")
+    for kind, name in [("target column", target)] + [("input column", f) for f in features
+                                                      if f != target]:
+        v = df[name].to_numpy(dtype=np.float64)
+        inf = np.isinf(v)
+        if inf.any():
+            i = int(np.flatnonzero(inf)[0])
+            when = f" ({pd.Timestamp(df['ds'].iloc[i]).date()})" if "ds" in df.columns else ""
+            raise CpjaxInputError(
+                f"{kind} {name!r} of {source} holds an infinite value at row {i}{when} "
+                f"({int(inf.sum())} in all); fix: correct those cells, or blank them (blank "
+                "cells are filled by imputation and listed in imputation.csv)")
     y = df[target].to_numpy(dtype=np.float64)
     y = y[np.isfinite(y)]
-    if y.size and np.all(y == y[0]):
+    if len(df) < 2 or y.size < 2:
+        rows = f"{len(df)} data row{'s' if len(df) != 1 else ''}"
+        raise CpjaxInputError(
+            f"{source} has {rows} with {y.size} observed value(s) of the target {target!r}; a "
+            "forecast needs a series (at least lookback + horizon + the test part); fix: pass "
+            "the whole history, one row per date")
+    if np.all(y == y[0]):
         raise CpjaxInputError(f"target column {target!r} of {source} is constant "
                               f"(every value is {y[0]:g}); nothing to forecast; "
                               "fix: choose a target that varies over time")

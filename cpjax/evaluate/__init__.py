@@ -27,6 +27,7 @@ from ._plots import (
     plot_error_distribution as plot_error_distribution,
     plot_forecast as plot_forecast,
     plot_metrics_by_cutoff as plot_metrics_by_cutoff,
+    plot_text as plot_text,
     save_figure as save_figure,
 )
 from ._spikes import hit_rate_above as hit_rate_above, spike_scores as spike_scores
@@ -71,6 +72,7 @@ __all__ = [
     "plot_error_distribution",
     "plot_forecast",
     "plot_metrics_by_cutoff",
+    "plot_text",
     "r2",
     "rmse",
     "save_figure",

@@ -2,7 +2,9 @@
 
 Every metric has the form ``metric(y_true, y_pred, **kw) -> float``.  Inputs may be lists, NumPy
 arrays, pandas Series or JAX arrays of the same length; they are flattened and cast to float64.
-Length mismatches, empty inputs and non-finite values raise :class:`cpjax._errors.CpjaxInputError`.
+Length mismatches, empty inputs, non-finite values and values too large to square (above 1e150)
+raise :class:`cpjax._errors.CpjaxInputError`: a metric is finite, NaN where it is undefined (r2 of
+a constant series, mape when every actual value is 0), or an error.
 The exact formulas are in ``docs/evaluate.md``.
 """
 
@@ -54,9 +56,21 @@ def as_vector(x: ArrayLike, name: str = "values") -> np.ndarray:
     return arr
 
 
+# Largest magnitude scored: squared errors of values up to this size, summed over any realistic
+# number of days, stay finite in float64 (so no metric silently comes out inf or NaN).
+_LARGEST = 1e150
+
+
 def _pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     yt = as_vector(y_true, "y_true")
     yp = as_vector(y_pred, "y_pred")
+    for name, v in (("y_true", yt), ("y_pred", yp)):
+        big = float(np.max(np.abs(v)))
+        if big > _LARGEST:
+            raise CpjaxInputError(
+                f"{name} holds a value of magnitude {big:.3g}, too large to score (squared "
+                "errors would overflow to infinity); fix: check the data for a placeholder or "
+                "unit error (data_report.json lists extreme values)")
     if yt.shape != yp.shape:
         raise CpjaxInputError(
             f"y_true has {yt.size} values but y_pred has {yp.size}; fix: align the forecasts "
@@ -187,7 +201,11 @@ def mase(
             f"mase scale is {s}; it must be positive (a constant training series has scale 0); "
             "fix: use a non-constant y_train or another metric"
         )
-    return mae(y_true, y_pred) / s
+    value = mae(y_true, y_pred) / s
+    if not np.isfinite(value):
+        raise CpjaxInputError(f"mase is not finite (scale {s:.3g} is too small); fix: use "
+                              "another metric for this series")
+    return value
 
 
 def directional_accuracy(y_true: Vector, y_pred: Vector, *, last: Vector | None = None) -> float:

@@ -21,3 +21,4 @@ from ._intervals import (
     calibration_residuals as calibration_residuals,
 )
 from ._refiner import RefinerConfig as RefinerConfig, XGBoostRefiner as XGBoostRefiner
+from ._run import ForecastRun as ForecastRun, run_forecast as run_forecast

@@ -30,10 +30,11 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
+from .._progress import progress_bar, status
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._prepare import load_frame, resolve_target
-from ._run import REFERENCES, score_forecasts, split_and_select
+from ._run import REFERENCES, observed_test_targets, score_forecasts, split_and_select
 
 __all__ = ["ABLATION_ROWS", "AblationRun", "run_ablation", "ablation_table"]
 
@@ -124,27 +125,32 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     n_train, features, report = split_and_select(df, target, features, select, split, test_start)
     base = {**config.to_dict(), "model_params": {}, "refiner": None, "refiner_params": {}}
     frames, seeds, timings, used = [], {}, {}, None
-    for label, row in plan:
-        cfg = ForecasterConfig.from_dict({**base, **row})
+    forecasters = {label: Forecaster(config=ForecasterConfig.from_dict({**base, **row}))
+                   for label, row in plan}  # every model name checked before any training
+    bar = progress_bar(len(plan), "ablation", "model", config.progress)
+    for k, (label, f) in enumerate(forecasters.items()):
+        status(f"ablation: fitting {label} ({k + 1}/{len(plan)})")
         t0 = time.perf_counter()
-        f = Forecaster(config=cfg).fit(df, target, features, split=split, test_start=test_start)
+        f.fit(df, target, features, split=split, test_start=test_start)
         pred = f.predict()
         timings[label] = time.perf_counter() - t0
-        if config.progress:
-            print(f"ablation: {label} done in {timings[label]:.1f} s", flush=True)
-        frames.append(_rename(pred, cfg.model, label))
+        bar.update(1)
+        frames.append(_rename(pred, f.config.model, label))
         seeds[label] = f.n_seeds_
         used = used or f
+    bar.close()
     fc = frames[0]
     for extra in frames[1:]:
         cols = [c for c in extra.columns if c not in ("unique_id", "ds", "cutoff", "h", "y")]
         fc = fc.merge(extra[["ds", "cutoff", "h", *cols]], on=["ds", "cutoff", "h"])
     p = used.prepared_
+    fc = observed_test_targets(fc, p)  # days with a missing target are not scored
+    scored = fc[fc["y_observed"]]
     y_train = p.frame[target].to_numpy(dtype=np.float64)[: p.n_train]
     level = p.frame.set_index("ds")[target]
-    last = level.reindex(pd.DatetimeIndex(fc["cutoff"])).to_numpy(dtype=np.float64)
+    last = level.reindex(pd.DatetimeIndex(scored["cutoff"])).to_numpy(dtype=np.float64)
     labels = [lab for lab, _ in plan]
-    metrics = score_forecasts(fc, labels, seeds, y_train, last)
+    metrics = score_forecasts(scored, labels, seeds, y_train, last)
     keep = ["model", "n_seeds"] + [c for m in TABLE_METRICS for c in (m, f"{m}_std")]
     table = metrics[keep + [c for c in metrics.columns if c not in keep]].copy()
     ref = table.set_index("model")["rmse"].get("persistence")
@@ -181,7 +187,7 @@ def _error_figure(fc: pd.DataFrame, labels: list[str], seeds: dict[str, int], pa
 
     from ..evaluate import plot_error_distribution
 
-    one = fc[fc["h"] == 1]
+    one = fc[(fc["h"] == 1) & fc["y"].notna()]
     n = len(labels)
     ncols = 2 if n > 1 else 1
     nrows = -(-n // ncols)
@@ -193,6 +199,7 @@ def _error_figure(fc: pd.DataFrame, labels: list[str], seeds: dict[str, int], pa
         plot_error_distribution(errs, ax=ax, title=lab, bins=30)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    fig.suptitle(f"Test errors per run (actual - forecast), {source}", fontsize="medium")
+    name = os.path.basename(str(source)) or str(source)
+    fig.suptitle(f"Test errors per run (actual - forecast), {name}", fontsize="medium")
     fig.savefig(path, dpi=110)
     plt.close(fig)

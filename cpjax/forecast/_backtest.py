@@ -21,6 +21,7 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
+from .._progress import progress_bar, status
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
 from ._batch import FitJob, fit_forecasters
@@ -29,6 +30,7 @@ from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._prepare import load_frame, resolve_target
+from ._run import observed_by_date
 
 __all__ = ["BacktestRun", "backtest", "backtest_markdown"]
 
@@ -59,8 +61,11 @@ class BacktestRun:
 
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
                     refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
-    cfg = model_config(base, choice)
+    # the origins fix each test block (rolling_origins checks them): no minimum test size here
+    cfg = dataclasses.replace(model_config(base, choice), min_test=1)
     fitting = folds if refit else folds[:1]
+    status(f"backtest: fitting {choice.label} at {len(fitting)} origin(s)"
+           f"{' as one batch' if len(fitting) > 1 else ''}")
     t0 = time.perf_counter()
     fitted = fit_forecasters([  # every origin's networks train as one batch
         FitJob(Forecaster(config=cfg), df.iloc[int(f.train[0]): int(f.test[-1]) + 1]
@@ -144,16 +149,23 @@ def backtest(data, out: str | os.PathLike | None = None, *,
         resolve_features(df, target, None)
         features, _ = select_features(df, target, len(folds[0].train), select)
     frames, fit_times = [], {}
+    for ch in choices:  # every name and setting checked before any training
+        Forecaster(config=model_config(base, ch))
+    bar = progress_bar(len(choices), "backtest", "model", base.progress)
     for ch in choices:
         fr, fit_s = _fold_forecasts(df, folds, ch, base, target, features, refit, levels,
                                     cal_fraction)
         frames.append(fr)
         fit_times[ch.label] = fit_s
+        bar.update(1)
+    bar.close()
     cv = frames[0]
     for extra in frames[1:]:
         cols = [c for c in extra.columns if c not in ("unique_id", "ds", "cutoff", "origin", "h", "y")]
         cv = cv.merge(extra[["ds", "cutoff", "h", *cols]], on=["ds", "cutoff", "h"])
     cv = cv.sort_values(["cutoff", "ds", "h"], kind="stable").reset_index(drop=True)
+    cv_all = observed_by_date(cv, df, target)  # days with a missing target are not scored
+    cv = cv_all[cv_all["y_observed"]].drop(columns="y_observed").reset_index(drop=True)
     level = df.set_index("ds")[target]
     last = level.reindex(pd.DatetimeIndex(cv["origin"])).to_numpy(np.float64)
     rows = []
@@ -177,7 +189,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     overall["n_fits"] = pd.Series({m: len(v) for m, v in fit_times.items()})
     overall = overall.reset_index()
     tests = test_table(cv, labels, [reference, "persistence"])
-    cv_out = cv.drop(columns=["origin"])
+    cv_out = cv_all.drop(columns=["origin"])
     info = {"data": str(source), "target": target, "rows": len(df),
             "first_date": str(df["ds"].iloc[0].date()), "last_date": str(df["ds"].iloc[-1].date()),
             "n_windows": n_windows, "step": step, "refit": refit, "mode": mode,
@@ -195,7 +207,9 @@ def backtest(data, out: str | os.PathLike | None = None, *,
             overall.to_csv(tmp / "overall.csv", index=False)
             tests.to_csv(tmp / "tests.csv", index=False)
             (tmp / "overall.md").write_text(backtest_markdown(run))
-            ax = plot_metrics_by_cutoff(by_cutoff, "mae", title=f"MAE by origin ({source})")
+            name = os.path.basename(str(source)) or str(source)
+            ax = plot_metrics_by_cutoff(by_cutoff, "mae", title=f"MAE by origin ({name})",
+                                        ylabel=f"MAE of {target}")
             ax.figure.savefig(tmp / "backtest.png", dpi=110, bbox_inches="tight")
             import matplotlib.pyplot as plt
 

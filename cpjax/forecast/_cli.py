@@ -1,4 +1,9 @@
-"""``cpjax forecast`` and ``cpjax models`` (thin wrappers; see ``../shared/spec/cli.md``)."""
+"""``cpjax forecast`` and ``cpjax models``: what the commands do once parsed.
+
+The parsers are in :mod:`cpjax.cli._forecast` (light, so ``cpjax --help`` is quick); the command
+line passes the parsed options here.  Shared helpers for ``ablation``, ``compare`` and
+``backtest`` live here too.
+"""
 
 from __future__ import annotations
 
@@ -6,90 +11,61 @@ import argparse
 import json
 import sys
 
-__all__ = ["register", "positive_int", "add_data_options"]
+from .._errors import CpjaxInputError
+from .._progress import status
+
+__all__ = ["data_and_target", "diverged_message", "forecast", "models", "print_table",
+           "progress_flag", "units"]
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction like 0.7, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value}")
-    return value
-
-
-def _csv_list(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
-
-
-def _levels(text: str) -> list[float]:
-    if text.strip().lower() in ("", "none", "0"):
-        return []
-    try:
-        return [float(t) for t in _csv_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected levels in percent like 80,95, got {text!r}") from None
-
-
-def _option(text: str) -> tuple[str, object]:
-    """``NAME=VALUE`` with VALUE read as JSON when it parses (numbers, true/false), else text."""
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
-    name, value = text.split("=", 1)
-    try:
-        return name.strip(), json.loads(value)
-    except json.JSONDecodeError:
-        return name.strip(), value
-
-
-def add_data_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by the forecasting commands: data, columns, windows and split."""
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--demo", action="store_true", help="use the built-in synthetic market")
-    src.add_argument("--data", metavar="PATH", help="CSV or Excel file (wide or long form)")
-    p.add_argument("--target", help="column to forecast (default: y, else close)")
-    cols = p.add_mutually_exclusive_group()
-    cols.add_argument("--features", type=_csv_list, metavar="A,B,...",
-                      help="input columns besides the target (default: all numeric columns)")
-    cols.add_argument("--select", choices=["pcc", "pcc+granger"],
-                      help="choose inputs by Pearson screening (seed 000), optionally Granger")
-    p.add_argument("--unique-id", help="series to use from a long table")
-    p.add_argument("--lookback", type=positive_int, default=10)
-    p.add_argument("--horizon", type=positive_int, default=1)
-    split = p.add_mutually_exclusive_group()
-    split.add_argument("--split", type=_fraction, help="training fraction (default 0.7)")
-    split.add_argument("--test-start", metavar="DATE", help="first date of the test part")
-    p.add_argument("--seeds", type=positive_int, default=1, help="seeds to train (mean ± std)")
-    p.add_argument("--epochs", type=positive_int, default=100)
-    p.add_argument("--seed", type=int, default=0, help="first random seed")
-    p.add_argument("--progress", action="store_true", help="show a progress bar")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+def progress_flag(args: argparse.Namespace) -> bool | None:
+    """``--progress``: always; ``--quiet``: never; else when standard error is a terminal."""
+    if getattr(args, "progress", False):
+        return True
+    return False if getattr(args, "quiet", False) else None
 
 
 def data_and_target(args: argparse.Namespace):
-    """``(data, target)`` of the options from :func:`add_data_options`: the synthetic demo market
-    (target ``close`` unless given) or the ``--data`` path."""
-    from ..data import demo_market
+    """``(data, target)`` of the data options: the synthetic demo market (target ``close``
+    unless given) or the table of ``--data`` read with ``--date-format``."""
+    from ..data import demo_market, read_table
 
     if args.demo:
         data = demo_market()
         data.attrs["source"] = "cpjax demo market (synthetic, demo_market seed 0)"
         return data, args.target or "close"
-    return args.data, args.target
+    status(f"reading {args.data}")
+    return read_table(args.data, date_format=args.date_format), args.target
 
 
-def _forecast(args: argparse.Namespace) -> int:
+def units(args: argparse.Namespace) -> str | None:
+    """``--units``, else CNY/t for the demo market (a synthetic carbon price)."""
+    return args.units or ("CNY/t" if args.demo else None)
+
+
+def diverged_message(err, args: argparse.Namespace) -> CpjaxInputError:
+    """A training that went to NaN/Inf, phrased for the command line."""
+    return CpjaxInputError(
+        f"training diverged: the loss became NaN or infinite at epoch {err.epoch} (seed "
+        f"{err.seed}) with --learning-rate {args.learning_rate:g}; fix: lower --learning-rate "
+        "(e.g. by 10x), or check the data for extreme values (see data_report.json of a "
+        "persistence run: --model persistence)")
+
+
+def print_table(table, cols: list[str]) -> None:
+    """Print the chosen columns of a results table (4 significant digits)."""
+    cols = [c for c in cols if c in table.columns]
+    print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+def _references(names: list[str]) -> tuple[str, ...]:
+    if [n.lower() for n in names] in (["none"], []):
+        return ()
+    return tuple(names)
+
+
+def forecast(args: argparse.Namespace) -> int:
+    from ..train import TrainingDivergedError
     from ._config import ForecasterConfig
     from ._run import run_forecast
 
@@ -99,20 +75,32 @@ def _forecast(args: argparse.Namespace) -> int:
         optimizer_params=dict(args.optimizer_option),
         loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
         batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=args.progress,
+        residual=True if args.residual else None, progress=progress_flag(args),
         refiner=args.refiner)
-    run = run_forecast(data, args.out, config=cfg, target=target, features=args.features,
-                       select=args.select, split=args.split, test_start=args.test_start,
-                       references=tuple(args.references), unique_id=args.unique_id,
-                       settings={"demo": bool(args.demo)}, levels=tuple(args.level))
+    status(f"cpjax forecast: {args.model} and references "
+           f"{', '.join(_references(args.references)) or 'none'} on "
+           f"{'the demo market' if args.demo else args.data}")
+    try:
+        run = run_forecast(data, args.out, config=cfg, target=target, features=args.features,
+                           select=args.select, split=args.split, test_start=args.test_start,
+                           references=_references(args.references), unique_id=args.unique_id,
+                           settings={"demo": bool(args.demo)}, levels=tuple(args.level),
+                           units=units(args))
+    except TrainingDivergedError as err:
+        raise diverged_message(err, args) from None
+    args.stages.update(run.timings)
     if not args.quiet:
-        cols = ["model", "n_seeds", "rmse", "mae", "r2", "mase", "rmse_mm"]
-        print(run.metrics[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-        print(f"wrote {args.out}")
+        fc = run.forecasts
+        print(f"test part {fc['ds'].min().date()} .. {fc['ds'].max().date()}: "
+              f"{int(run.metrics['n_scored'].iloc[0])} of {len(fc)} forecasts scored"
+              if "n_scored" in run.metrics else "")
+        print_table(run.metrics, ["model", "n_seeds", "rmse", "mae", "r2", "mase", "rmse_mm"])
+        for line in run.notes:
+            print(f"note: {line}")
     return 0
 
 
-def _models(args: argparse.Namespace) -> int:
+def models(args: argparse.Namespace) -> int:
     from ..nn import list_models
 
     rows = list_models()
@@ -124,37 +112,3 @@ def _models(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['name']:<{width}}  {r['kind']:<9}  {r['description']}")
     return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser("forecast", help="fit a model and the reference models; score them",
-                       description="Fit one registered model plus persistence and ARIMA on the "
-                       "same split; write forecasts.csv, metrics.csv, forecast.png, config.json, "
-                       "model/.")
-    add_data_options(p)
-    p.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
-    p.add_argument("--optimizer", default="adam",
-                   help="adam, adamw, rmsprop, sgd or sophia (networks only)")
-    p.add_argument("--optimizer-option", type=_option, action="append", default=[],
-                   metavar="NAME=VALUE", help="optimizer setting, repeatable, e.g. "
-                   "estimator=gnb update_interval=10 weight_decay=0.01 (Sophia)")
-    p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--loss", default="mse", choices=["mse", "mae", "huber"])
-    p.add_argument("--batch-size", type=positive_int, default=32)
-    p.add_argument("--patience", type=int, default=20, help="early-stopping patience (0: off)")
-    p.add_argument("--residual", action="store_true",
-                   help="networks predict the change from the last value")
-    p.add_argument("--refiner", choices=["xgboost"],
-                   help="refine the network with XGBoost fitted on out-of-fold predictions")
-    p.add_argument("--references", type=_csv_list, default=["persistence", "arima"],
-                   help="reference models fitted alongside (default persistence,arima)")
-    p.add_argument("--level", type=_levels, default=[], metavar="80,95",
-                   help="split-conformal prediction intervals at these levels (percent)")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
-    p.set_defaults(func=_forecast)
-
-    m = sub.add_parser("models", help="list the registered forecasting models")
-    m.add_argument("--json", action="store_true", help="machine-readable output with defaults")
-    m.set_defaults(func=_models)
-
-

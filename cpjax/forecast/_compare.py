@@ -23,13 +23,14 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
+from .._progress import status
 from ..evaluate import comparison_tests, format_table, plot_forecast
 from ..nn import get_model, model_names
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._prepare import load_frame, resolve_target
-from ._run import score_forecasts, split_and_select
+from ._run import observed_test_targets, score_forecasts, split_and_select
 
 __all__ = ["CompareRun", "ModelChoice", "compare_models", "default_reference", "parse_models",
            "score_table", "test_table", "DEFAULT_COMPARE_MODELS"]
@@ -262,7 +263,10 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
     n_train, features, selection = split_and_select(df, target, features, select, split,
                                                     test_start)
     fitted, timings, frames = {}, {}, []
-    for ch in choices:
+    for ch in choices:  # every name and setting checked before any training
+        Forecaster(config=model_config(base, ch))
+    for k, ch in enumerate(choices):
+        status(f"compare: fitting {ch.label} ({k + 1}/{len(choices)})")
         f, tm = fit_choice(df, ch, base, target, features, train_rows=n_train)
         pred = _rename(f.predict(), f.name, ch.label)
         if levels:
@@ -278,6 +282,7 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
         fc = fc.merge(extra[["ds", "cutoff", "h", *cols]], on=["ds", "cutoff", "h"])
     main = fitted[labels[0]]
     p = main.prepared_
+    fc = observed_test_targets(fc, p)  # days with a missing target are not scored
     y_train = p.frame[target].to_numpy(np.float64)[: p.n_train]
     last = p.frame.set_index("ds")[target].reindex(pd.DatetimeIndex(fc["cutoff"])).to_numpy(np.float64)
     ok = fc["y"].notna().to_numpy()
@@ -354,7 +359,8 @@ def _write(run: CompareRun, out, base: ForecasterConfig, selection, levels, sett
             iv = {ref: {lv: (one[interval_column_names(ref, lv)[0]],
                              one[interval_column_names(ref, lv)[1]]) for lv in levels}}
         ax = plot_forecast(one["ds"], one["y"], {m: one[m] for m in labels}, intervals=iv,
-                           title=f"{run.info['target']}: test forecasts ({run.info['data']})",
+                           title=f"{run.info['target']}: test forecasts "
+                                 f"({os.path.basename(run.info['data']) or run.info['data']})",
                            ylabel=run.info["target"])
         ax.figure.savefig(tmp / "forecast.png", dpi=110, bbox_inches="tight")
         import matplotlib.pyplot as plt

@@ -91,7 +91,7 @@ class Forecaster:
     # --------------------------------------------------------------------- fit
     def fit(self, data, target: str | None = None, features: list[str] | None = None, *,
             split: float | None = None, test_start=None, unique_id=None,
-            train_rows: int | None = None) -> Forecaster:
+            train_rows: int | None = None, date_format: str | None = None) -> Forecaster:
         """Fit on the training part of ``data``.
 
         Arguments:
@@ -102,6 +102,7 @@ class Forecaster:
             split: training fraction of the rows (default 0.7), or
             test_start: first date of the test part.
             train_rows: explicit number of training rows (used by rolling backtests).
+            date_format: ``strftime`` format of the dates (default: detected over the column).
 
         Returns:
             ``self``, with ``history_`` (per-epoch losses of networks) and ``prepared_``.
@@ -111,6 +112,7 @@ class Forecaster:
         """
         from ._batch import FitJob, fit_forecasters
 
+        self.date_format_ = date_format  # read by _plan and by predict on new data
         fit_forecasters([FitJob(self, data, target, features, split=split,
                                 test_start=test_start, unique_id=unique_id,
                                 train_rows=train_rows)])
@@ -119,7 +121,7 @@ class Forecaster:
     def _plan(self, data, target, features, split, test_start, unique_id, train_rows):
         """Read, check, scale and window ``data``; return the training windows ``(X, Y)``.
         Sets ``prepared_``, ``target_``, ``features_``, ``train_end_``, ``source_``."""
-        df, source = load_frame(data, unique_id)
+        df, source = load_frame(data, unique_id, getattr(self, "date_format_", None))
         target = resolve_target(df, target, source)
         cols = resolve_features(df, target, features)
         n_train = train_rows if train_rows is not None else train_end_row(
@@ -210,7 +212,7 @@ class Forecaster:
                                   "or Forecaster.load(path)")
 
     def _prepare_new(self, data, unique_id=None) -> Prepared:
-        df, source = load_frame(data, unique_id)
+        df, source = load_frame(data, unique_id, getattr(self, "date_format_", None))
         c = self.config
         p = prepare(df, self.target_, self.features_, lookback=c.lookback, horizon=c.horizon,
                     n_train=None, scaling=c.scaling, max_linear_gap=c.max_linear_gap,

@@ -17,7 +17,9 @@ from ..data import (
     Windows,
     check_length,
     check_no_future_copy,
+    check_plausible,
     handle_outliers,
+    imputation_table,
     impute,
     make_windows,
     read_table,
@@ -26,7 +28,7 @@ from ..data import (
     window_indices,
 )
 
-__all__ = ["Prepared", "load_frame", "prepare", "resolve_features", "resolve_target",
+__all__ = ["Prepared", "check_split", "load_frame", "prepare", "resolve_features", "resolve_target",
            "train_end_row"]
 
 
@@ -42,6 +44,10 @@ class Prepared:
         windows: every window of the table.
         n_train: rows in the training part (rows ``0 .. n_train-1``).
         impute_report: what imputation did (one row per column).
+        imputation: one row per filled gap (what, where, method, KS check), see
+            :func:`cpjax.data.imputation_table`; empty when nothing was filled.
+        target_observed: ``(T,)`` whether each row's target was observed (``False``: imputed;
+            such rows are never scored).
     """
 
     frame: pd.DataFrame
@@ -53,6 +59,8 @@ class Prepared:
     windows: Windows
     n_train: int
     impute_report: pd.DataFrame | None
+    imputation: pd.DataFrame | None = None
+    target_observed: np.ndarray | None = None
 
     @property
     def dates(self) -> pd.DatetimeIndex:
@@ -66,13 +74,17 @@ class Prepared:
         return np.flatnonzero(self.windows.origin >= self.n_train - 1)
 
 
-def load_frame(data, unique_id=None) -> tuple[pd.DataFrame, str]:
-    """Read ``data`` (DataFrame or path); pick one series of a long table."""
-    df = read_table(data)
+def load_frame(data, unique_id=None, date_format: str | None = None
+               ) -> tuple[pd.DataFrame, str]:
+    """Read ``data`` (DataFrame or path); pick one series of a long table.  ``date_format``:
+    the ``strftime`` format of the dates (detected over the whole column when omitted)."""
+    df = read_table(data, date_format=date_format)
     source = df.attrs.get("source", "the table")
     if "unique_id" in df.columns:
+        fmt = df.attrs.get("date_format")
         df = to_wide(df, unique_id)
         df.attrs["source"] = source
+        df.attrs["date_format"] = fmt
     return df, source
 
 
@@ -101,7 +113,13 @@ def train_end_row(dates: pd.DatetimeIndex, split: float | None, test_start) -> i
     """Number of training rows from a ratio (``split``) or the first test date."""
     n = len(dates)
     if test_start is not None:
-        ts = pd.Timestamp(test_start)
+        try:
+            ts = pd.Timestamp(test_start)
+            if pd.isna(ts):
+                raise ValueError
+        except (ValueError, TypeError, OverflowError):
+            raise CpjaxInputError(f"test start {test_start!r} is not a date; fix: write it as "
+                                  "YYYY-MM-DD, e.g. 2021-06-01") from None
         n_train = int(np.searchsorted(dates.values, ts.to_datetime64(), side="left"))
         if n_train == 0 or n_train >= n:
             raise CpjaxInputError(
@@ -122,13 +140,24 @@ def prepare(df: pd.DataFrame, target: str, features: list[str], *, lookback: int
     """Validate, impute, scale (fit on the first ``n_train`` rows unless ``scaler`` is given)."""
     features = validate_columns(df, target, features, source=source)
     check_no_future_copy(df, target, features, source=source)
-    frame = df[["ds", *features]].copy()
-    report = None
+    check_plausible(df, features, source=source)
+    frame = df[["ds", *features]].copy().reset_index(drop=True)
+    observed = frame[target].notna().to_numpy()
+    report, table = None, None
     if frame[features].isna().to_numpy().any():
+        dates = frame["ds"]
         frame, report = impute(frame, max_linear_gap=max_linear_gap, columns=features)
         frame = frame.reset_index(drop=True)
+        dropped = int(report.attrs.get("rows_dropped", 0))
+        observed = observed[dropped:]
+        table = imputation_table(report, dates, n_train)
+        if n_train is not None:
+            n_train = max(n_train - dropped, 0)
     if outliers is not None:
         frame, _ = handle_outliers(frame, features, method=outliers)
+    if n_train is not None and scaler is None:
+        check_split(pd.DatetimeIndex(frame["ds"]), n_train, lookback, horizon, min_test,
+                    source=source)
     check_length(len(frame), lookback, horizon, min_test, source=source)
     if scaler is None:
         if n_train is None:
@@ -146,4 +175,37 @@ def prepare(df: pd.DataFrame, target: str, features: list[str], *, lookback: int
     windows = make_windows(values, series, lookback, horizon, source=source)
     if n_train is None:
         n_train = 0
-    return Prepared(frame, target, features, scaler, values, series, windows, n_train, report)
+    return Prepared(frame, target, features, scaler, values, series, windows, n_train, report,
+                    table, observed)
+
+
+def check_split(dates: pd.DatetimeIndex, n_train: int, lookback: int, horizon: int,
+                min_test: int, *, source: str = "the table") -> None:
+    """Refuse a split that leaves fewer than ``min_test`` test forecasts or fewer than two
+    training windows, suggesting a split, test start or lookback that works.
+
+    With ``T`` rows, ``n_train`` training rows, lookback ``L`` and horizon ``H`` there are
+    ``T - n_train - H + 1`` test forecasts (windows whose first target is after the training
+    part) and ``n_train - L - H + 1`` training windows (all targets inside it).
+    """
+    n = len(dates)
+    n_test = n - n_train - horizon + 1
+    if min_test > 0 and n_test < min_test:  # 0: all may be training (then forecast())
+        most = n - horizon - min_test + 1
+        if most < lookback + horizon + 1:
+            raise CpjaxInputError(
+                f"{source} has {n} rows: too few for lookback {lookback}, horizon {horizon}, "
+                f"two training windows and {min_test} test forecasts; fix: use a longer series "
+                "or a smaller --lookback")
+        raise CpjaxInputError(
+            f"the test part of {source} gives {max(n_test, 0)} forecast(s) but at least "
+            f"{min_test} are needed to score the models; fix: --split {most / n:.3f} or less, "
+            f"or --test-start {dates[most].date()} or earlier")
+    n_windows = n_train - lookback - horizon + 1
+    if n_windows < 2:
+        most = n_train - horizon - 1
+        fix = (f"--lookback {most} or less" if most >= 1 else "a smaller --lookback")
+        raise CpjaxInputError(
+            f"lookback {lookback} and horizon {horizon} leave {max(n_windows, 0)} training "
+            f"window(s) in the {n_train} training rows of {source} (at least 2 are needed); "
+            f"fix: {fix}, or more training rows (a larger --split or a later --test-start)")

@@ -221,7 +221,9 @@ def generate_to_dir(model_dir: str | os.PathLike, out: str | os.PathLike, *,
     traj = generate_trajectories(model, until, start=start, initial=initial, panels=panels,
                                  grid=grid)
     with atomic_output_dir(out) as tmp:
-        traj.to_frame().to_csv(tmp / "trajectories.csv", index=False)
+        frame = traj.to_frame()
+        frame.insert(2, "unit", traj.units)  # the units of every series column
+        frame.to_csv(tmp / "trajectories.csv", index=False)
         write_config(tmp, {"model": str(model_dir), "initial": initial, "until": until,
                            "start": start or model.last_date, "panels": list(traj.panels),
                            "grid": grid}, command="node generate", units=traj.units,

@@ -1,12 +1,14 @@
-"""``cpjax node train`` and ``cpjax node generate`` (thin wrappers over :mod:`._api`)."""
+"""``cpjax node train`` and ``cpjax node generate``: what the commands do once parsed (parsers:
+:mod:`cpjax.cli._node`)."""
 
 from __future__ import annotations
 
 import argparse
 
 from .._errors import CpjaxInputError
+from .._progress import status
 
-__all__ = ["register"]
+__all__ = ["generate", "train"]
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -31,14 +33,10 @@ def _initial(text: str | None) -> dict[str, float] | None:
     return out
 
 
-def _train(args: argparse.Namespace) -> int:
+def train(args: argparse.Namespace) -> int:
     from ._api import BASELINES, train_to_dir
     from ._config import NodeConfig, PreprocessConfig
-    if args.demo == (args.data is not None):
-        raise CpjaxInputError("give exactly one of --demo or --data PATH")
-    if args.epochs is not None and args.epochs < 1:
-        raise CpjaxInputError(f"--epochs must be a positive integer, got {args.epochs}; fix: "
-                              "e.g. --epochs 50")
+
     baselines = tuple(_names(args.baselines) or ())
     bad = [b for b in baselines if b not in BASELINES]
     if bad:
@@ -46,59 +44,34 @@ def _train(args: argparse.Namespace) -> int:
     cfg = NodeConfig(width=args.width, depth=args.depth, activation=args.activation,
                      solver=args.solver, learning_rate=args.lr, seed=args.seed,
                      window=args.window, preprocess=PreprocessConfig())
+    status(f"cpjax node train: {'demo data' if args.demo else args.data}, {args.epochs} epochs")
+    progress = True if args.progress else (False if args.quiet else None)
     # an epoch = enough steps to visit every training window once (in expectation), counted on
     # the data left after --series/--province/--start
-    train_to_dir(args.out, data=args.data, demo=args.demo, series=_names(args.series),
-                 provinces=_names(args.province), start=args.start, config=cfg,
-                 baselines=baselines, progress=args.progress, epochs=args.epochs or 50)
+    res = train_to_dir(args.out, data=args.data, demo=args.demo, series=_names(args.series),
+                       provinces=_names(args.province), start=args.start, config=cfg,
+                       baselines=baselines, progress=progress, epochs=args.epochs)
+    args.stages.update({"compile_s": res.fit.compile_seconds, "train_s": res.fit.train_seconds})
+    if not args.quiet:
+        m = res.metrics
+        overall = m[m["panel"] == "ALL"] if "panel" in m.columns else m
+        print(f"best step {res.fit.best_step}, stopped early: {res.fit.stopped_early}; test "
+              "errors (rmse_z: RMSE in training standard deviations, mape in %):")
+        cols = [c for c in ("method", "rmse_z", "mape") if c in overall.columns]
+        print(overall[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     return 0
 
 
-def _generate(args: argparse.Namespace) -> int:
+def generate(args: argparse.Namespace) -> int:
     from ._api import generate_to_dir
+    from ._model import load_model
 
-    generate_to_dir(args.model, args.out, initial=_initial(args.initial), until=args.until,
-                    start=args.start, panels=_names(args.province), grid=args.grid)
+    load_model(args.model)  # a clear message for a folder without a model, before any work
+    args.record_inputs["--model"] = args.model
+    traj = generate_to_dir(args.model, args.out, initial=_initial(args.initial), until=args.until,
+                           start=args.start, panels=_names(args.province), grid=args.grid)
+    if not args.quiet:
+        print(f"{len(traj.panels)} path(s) ({', '.join(map(str, traj.panels))}), "
+              f"{len(traj.dates)} {args.grid} points {traj.dates[0]} .. {traj.dates[-1]}, "
+              f"series {', '.join(traj.series)} in {traj.units}")
     return 0
-
-
-def register(subparsers) -> None:
-    """Add ``node train`` and ``node generate`` to the ``cpjax`` parser."""
-    node = subparsers.add_parser("node", help="Neural ODE: train on monthly series, generate paths")
-    sub = node.add_subparsers(dest="node_command", metavar="{train,generate}",
-                              parser_class=type(node))
-    sub.required = True
-    t = sub.add_parser("train", help="fit a Neural ODE; write model/, metrics.csv, fit.png")
-    src = t.add_argument_group("data")
-    src.add_argument("--demo", action="store_true", help="generated synthetic 3-panel data set")
-    src.add_argument("--data", metavar="PATH", help="provincial_generation_monthly_ytd.csv")
-    t.add_argument("--series", help="comma-separated series (sources), default all")
-    t.add_argument("--province", help="comma-separated provinces (panels) or 'all' (default)")
-    t.add_argument("--start", metavar="YYYY-MM", help="drop months before this one")
-    t.add_argument("--epochs", type=int, default=None,
-                   help="passes over the training windows (default 50; early stopping applies)")
-    t.add_argument("--width", type=int, default=64)
-    t.add_argument("--depth", type=int, default=2)
-    t.add_argument("--activation", default="relu", choices=["relu", "softplus", "tanh"])
-    t.add_argument("--solver", default="tsit5", choices=["tsit5", "dopri5", "rk4"])
-    t.add_argument("--window", type=int, default=25, help="training window in months (0 = all)")
-    t.add_argument("--lr", type=float, default=1e-3)
-    t.add_argument("--baselines", default="persistence,seasonal_naive,arima",
-                   help="comma-separated from persistence, seasonal_naive, arima ('' for none)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--progress", action="store_true")
-    t.add_argument("--out", required=True, metavar="DIR")
-    t.set_defaults(func=_train)
-
-    g = sub.add_parser("generate", help="trajectories from a trained model")
-    g.add_argument("--model", required=True, metavar="DIR", help="--out of 'cpjax node train'")
-    g.add_argument("--initial", metavar="S=V,...",
-                   help="initial values in original units (default: last observed month)")
-    g.add_argument("--start", metavar="YYYY-MM", help="month of the initial state")
-    g.add_argument("--until", default="2030-12", metavar="YYYY-MM")
-    g.add_argument("--grid", default="monthly", choices=["monthly", "annual"])
-    g.add_argument("--province", help="comma-separated panels (default all)")
-    g.add_argument("--seed", type=int, default=0, help="unused (generation is deterministic)")
-    g.add_argument("--progress", action="store_true", help="unused (generation is quick)")
-    g.add_argument("--out", required=True, metavar="DIR")
-    g.set_defaults(func=_generate)

@@ -49,6 +49,12 @@ class PreprocessConfig:
                                   f"{self.outlier_replace!r}")
         if self.outlier_on not in ("yoy", "level"):
             raise CpjaxInputError(f"outlier_on must be yoy or level, got {self.outlier_on!r}")
+        if not 0 <= self.max_missing_frac <= 1:
+            raise CpjaxInputError(f"max_missing_frac must be in [0, 1], got "
+                                  f"{self.max_missing_frac!r}; fix: e.g. 0.5")
+        if not self.outlier_k > 0:
+            raise CpjaxInputError(f"outlier_k must be positive, got {self.outlier_k!r}; fix: "
+                                  "e.g. 1.5 (box plot) or 3 (k-sigma)")
         if not (0 < self.train_frac < 1 and 0 <= self.val_frac < 1
                 and self.train_frac + self.val_frac < 1):
             raise CpjaxInputError("train_frac and val_frac must be in (0, 1) and sum to < 1; "
@@ -149,4 +155,9 @@ class NodeConfig:
         if unknown:
             raise CpjaxInputError(f"unknown Neural ODE settings {sorted(unknown)}; "
                                   f"fix: use only {sorted(names)}")
-        return cls(**d)
+        from .._config_io import check_dataclass_dict
+
+        checked = check_dataclass_dict(d, cls, "the saved model", "Neural ODE settings of")
+        if isinstance(checked.get("preprocess"), dict):
+            checked["preprocess"] = PreprocessConfig(**checked["preprocess"])
+        return cls(**checked)

@@ -104,7 +104,7 @@ def steps_per_epoch(n_panels: int, n_train: int, config: NodeConfig) -> int:
 
 def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int,
         n_val: int, config: NodeConfig, optimizer: optax.GradientTransformation | None = None,
-        extra_args: ExtraArgsFn | None = None, progress: bool = False) -> FitResult:
+        extra_args: ExtraArgsFn | None = None, progress: bool | None = False) -> FitResult:
     """Train ``field`` on windows of the training part; stop early on the validation part.
 
     Arguments:
@@ -119,7 +119,7 @@ def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, 
             need the objective (e.g. ``optax.contrib.sophia``) get it, and ``extra_args`` can add
             anything else (e.g. a Gauss–Newton–Bartlett estimate for Sophia-G).
         extra_args: optional ``f(params, value_fn, key) -> dict`` of further update arguments.
-        progress: show a tqdm progress bar.
+        progress: show a progress bar (``None``: when standard error is a terminal).
 
     Training: each step draws ``batch_size`` windows (panel, start) uniformly, integrates each
     from its observed first state over ``window`` points (``vmap``), and takes the weighted MSE.
@@ -197,11 +197,9 @@ def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, 
     best = (float(val_loss(params)), 0, params)
     history = [{"step": 0, "train_loss": float("nan"), "val_loss": best[0]}]
     bad_evals, stopped, losses = 0, False, []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    from .._progress import progress_bar  # None: a bar when stderr is a terminal
 
-        bar = tqdm(total=config.steps, desc="node train", leave=False)
+    bar = progress_bar(config.steps, "node train", "step", progress)
     t_start = time.perf_counter()
     compile_s = 0.0
     for i in range(1, config.steps + 1):

@@ -14,16 +14,16 @@ Example::
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._config_io import Field, check_table, read_config
 from .._errors import CpjaxInputError
 
-__all__ = ["FILL_FIELDS", "DEFAULT_FILL_RULES", "load_fill_rules", "fill_fields"]
+__all__ = ["FILL_FIELDS", "FILL_SCHEMA", "DEFAULT_FILL_RULES", "load_fill_rules", "fill_fields"]
 
 DEFAULT_FILL_RULES = Path(__file__).with_name("fill_defaults.toml")
 FILL_FIELDS = ("net_coal_rate_gce_per_kwh", "gas_heat_rate_gj_per_mwh", "aux_rate", "cooling",
@@ -33,40 +33,48 @@ _APPLIES = {"net_coal_rate_gce_per_kwh": "coal", "gas_heat_rate_gj_per_mwh": "ga
 _CONDITIONS = {"fuel", "technology", "province", "min_mw", "max_mw", "chp", "min_start_year"}
 
 
+_NAMES = Field(list, items=Field(str))
+_WHEN = Field(dict, table={"fuel": _NAMES, "technology": _NAMES, "province": _NAMES,
+                           "min_mw": Field(float, lo=0.0), "max_mw": Field(float, lo=0.0),
+                           "chp": Field(bool), "min_start_year": Field(int, lo=1900, hi=2200)})
+_VALUE = {"cooling": Field(str, choices=("air", "water")),
+          "aux_rate": Field(float, lo=0.0, hi=1.0, hi_open=True),
+          "heat_ratio": Field(float, lo=0.0, hi=1.0),
+          "load_weight": Field(float, lo=0.0)}
+
+
+def _rule_schema(field: str) -> dict[str, Field]:
+    value = _VALUE.get(field, Field(float, lo=0.0))
+    return {"when": Field(dict, required=True, table=_WHEN.table),
+            "value": Field(value.kind, required=True, choices=value.choices, lo=value.lo,
+                           hi=value.hi, hi_open=value.hi_open),
+            "note": Field(str), "source": Field(str)}
+
+
+FILL_SCHEMA = {
+    "constants": Field(dict, required=True, table={
+        "heat_efficiency": Field(float, required=True, lo=0.0, hi=1.0, lo_open=True),
+        "heat_efficiency_source": Field(str)}),
+    **{f: Field(list, required=True, items=Field(dict, table=_rule_schema(f)))
+       for f in FILL_FIELDS},
+}
+
+
 def load_fill_rules(path: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Read and validate a fill-rule file (default: the one shipped with cpjax)."""
+    """Read and validate a fill-rule file (default: the one shipped with cpjax): an unknown key
+    at any depth, a wrong type or a value out of range is an error naming the file, the key and
+    the allowed values (:mod:`cpjax._config_io`)."""
     p = Path(path) if path is not None else DEFAULT_FILL_RULES
-    try:
-        with p.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise CpjaxInputError(f"fill-rule file {p} does not exist; fix: check the path") from None
-    except tomllib.TOMLDecodeError as err:
-        raise CpjaxInputError(f"fill-rule file {p} is not valid TOML ({err}); fix: copy "
-                              f"{DEFAULT_FILL_RULES.name} and edit it") from None
-    consts = raw.get("constants", {})
-    eff = consts.get("heat_efficiency")
-    if not isinstance(eff, int | float) or not 0.0 < eff <= 1.0:
-        raise CpjaxInputError(f"fill-rule file {p}: constants.heat_efficiency {eff!r} must be a "
-                              "number in (0, 1]; fix: e.g. 0.86")
+    what = "fill-rule file"
+    raw = read_config(p, what, f"copy {DEFAULT_FILL_RULES.name} and edit it")
+    checked = check_table(raw, FILL_SCHEMA, p, what)
     for field in FILL_FIELDS:
-        rules = raw.get(field)
-        if not isinstance(rules, list) or not rules:
-            raise CpjaxInputError(f"fill-rule file {p}: no rules for {field!r}; fix: add "
+        rules = checked[field]
+        if not rules:
+            raise CpjaxInputError(f"{what} {p}: no rules for {field!r}; fix: add "
                                   f"[[{field}]] tables ending with a catch-all `when = {{}}`")
-        for i, r in enumerate(rules):
-            when = r.get("when")
-            if not isinstance(when, dict) or set(when) - _CONDITIONS:
-                raise CpjaxInputError(f"fill-rule file {p}: {field} rule {i + 1} has a bad `when` "
-                                      f"{when!r}; fix: use keys {', '.join(sorted(_CONDITIONS))}")
-            v = r.get("value")
-            ok = v in ("air", "water") if field == "cooling" else (
-                isinstance(v, int | float) and not isinstance(v, bool) and v >= 0)
-            if not ok:
-                raise CpjaxInputError(f"fill-rule file {p}: {field} rule {i + 1} value {v!r} is "
-                                      "invalid; fix: a number >= 0 (cooling: air or water)")
         if rules[-1]["when"]:
-            raise CpjaxInputError(f"fill-rule file {p}: the last {field} rule must be the "
+            raise CpjaxInputError(f"{what} {p}: the last {field} rule must be the "
                                   "catch-all `when = {}` so that every unit gets a value")
     return raw
 

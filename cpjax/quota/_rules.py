@@ -19,12 +19,12 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import tomllib
+import re
 from pathlib import Path
 from typing import Any
 
+from .._config_io import read_config, unknown_key_error
 from .._errors import CpjaxInputError, close_matches
 
 __all__ = [
@@ -44,6 +44,7 @@ _BOOL_KEYS = {"load_correction", "gas_never_buy", "balancing_benchmark", "borrow
               "indirect_emissions"}
 _CONFIDENCE = ("high", "medium", "low", "assumed")
 _ENTRY_FIELDS = {"value", "fill", "source", "confidence", "note", "unit"}
+_FILL_FIELDS = ("method", "base", "reference")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,17 +101,11 @@ def available_rules(directory: str | os.PathLike | None = None) -> list[str]:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        if path.suffix == ".json":
-            return json.loads(path.read_text(encoding="utf-8"))
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
+    if not path.is_file():
         raise CpjaxInputError(f"rule file {path} does not exist; fix: give a rules year "
-                              f"({', '.join(available_rules())}) or the path of a .toml/.json file") from None
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CpjaxInputError(f"rule file {path} cannot be parsed ({err}); fix: write valid "
-                              "TOML or JSON as in cpjax/quota/rules/2022.toml") from None
+                              f"({', '.join(available_rules())}) or the path of a .toml/.json file")
+    return read_config(path, "rule file", "write valid TOML or JSON as in "
+                       "cpjax/quota/rules/2022.toml")
 
 
 def _resolve(spec: str | int | os.PathLike) -> Path:
@@ -183,6 +178,14 @@ def _fill(path: Path, key: str, fill: Any, raw_bench: dict[str, Any],
     if not isinstance(fill, dict) or fill.get("method") != "tighten_average":
         raise _err(path, where, f"unsupported fill {fill!r}",
                    'use fill = {method = "tighten_average", base = "2022", reference = [...]}')
+    for k in fill:
+        if k not in _FILL_FIELDS:
+            raise unknown_key_error(str(path), "rule file", f"{where}.", str(k), list(_FILL_FIELDS))
+    base = fill.get("base")
+    if (not isinstance(base, str | int) or isinstance(base, bool)
+            or not re.fullmatch(r"[\w.-]+", str(base))):
+        raise _err(path, f"{where}.base", f"{fill.get('base')!r} is not a rules name",
+                   f"give the name of another rule file, e.g. base = \"2022\" ({', '.join(available_rules())})")
     base_name = str(fill.get("base", ""))
     refs = fill.get("reference", [])
     if not refs or not isinstance(refs, list) or any(r not in BENCHMARK_KEYS for r in refs):
@@ -196,7 +199,8 @@ def _fill(path: Path, key: str, fill: Any, raw_bench: dict[str, Any],
     ratios = []
     for r in refs:
         entry = raw_bench.get(r)
-        if not isinstance(entry, dict) or "value" not in entry:
+        if (not isinstance(entry, dict) or isinstance(entry.get("value"), bool)
+                or not isinstance(entry.get("value"), int | float)):
             raise _err(path, where, f"reference {r!r} has no value in this file",
                        "reference only benchmarks that have a value")
         ratios.append(float(entry["value"]) / base.benchmarks[r])

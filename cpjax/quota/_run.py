@@ -124,8 +124,11 @@ def _generation(cfg: QuotaConfig, inv: Inventory, year: int) -> tuple[pd.Series,
             root = shared_data_dir()
             cand = root / "power" / "provincial_generation_monthly_ytd.csv" if root else None
             if cand is None or not cand.is_file():
-                raise CpjaxInputError("no generation data: ../shared/data is absent; fix: pass "
-                                      "--generation PATH (YTD long table or province,year,generation_mwh)")
+                raise CpjaxInputError(
+                    "no generation data: the development data folder (power/provincial_generation_"
+                    "monthly_ytd.csv under $CPJAX_SHARED_DATA, else ../shared/data) is absent; "
+                    "fix: set CPJAX_SHARED_DATA to that folder, or pass --generation PATH (YTD "
+                    "long table or province,year,generation_mwh)")
             path = str(cand)
         monthly, kind = read_generation(path)
         src = str(path)

@@ -13,7 +13,7 @@ def test_demo_run_writes_all_files(cli, tmp_path):
     assert cli(["cge", "solve", "--demo", "--set", "tfp.STEEL=1.05", "--set", "tariff.CHEM=0",
                 "--out", str(out)]) == 0
     assert {p.name for p in out.iterdir()} == {"solution.json", "summary.csv", "checks.json",
-                                                "config.json"}
+                                                "config.json", "run.json"}
     checks = json.loads((out / "checks.json").read_text())
     assert checks["replication_residual"] < 1e-10
     assert checks["walras_residual"] < 1e-10

@@ -25,7 +25,7 @@ def test_train_then_generate_on_demo(cli_main, tmp_path, capsys):
     assert cli_main(["node", "generate", "--model", str(out), "--until", "2023-06",
                      "--initial", "thermal=40", "--province", "Demo-B", "--out", str(gen)]) == 0
     traj = pd.read_csv(gen / "trajectories.csv")
-    assert list(traj.columns) == ["panel", "date", "thermal", "hydro", "wind"]
+    assert list(traj.columns) == ["panel", "date", "unit", "thermal", "hydro", "wind"]
     assert traj["date"].iloc[0] == "2021-12" and traj["date"].iloc[-1] == "2023-06"
     assert traj["thermal"].iloc[0] == pytest.approx(40.0)
     timing = json.loads((gen / "config.json").read_text())["timing"]

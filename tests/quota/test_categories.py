@@ -97,7 +97,7 @@ def test_fill_rule_file_validation(tmp_path):
     text = DEFAULT_FILL_RULES.read_text()
     p = tmp_path / "f.toml"
     p.write_text(text.replace("when = { min_mw = 1000 }", "when = { size_mw = 1000 }", 1))
-    with pytest.raises(CpjaxInputError, match="bad `when`"):
+    with pytest.raises(CpjaxInputError, match=r"unknown key aux_rate\[\d+\]\.when\.size_mw; did you mean .min_mw."):
         load_fill_rules(p)
     p.write_text(text.replace("heat_efficiency = 0.86", "heat_efficiency = 1.6"))
     with pytest.raises(CpjaxInputError, match="heat_efficiency"):
