@@ -63,6 +63,32 @@ class _Tree:
         for n, v in zip(self.nodes, vals):
             n["value"] = float(v)
 
+    def ordered(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Nodes sorted by height (leaves 0; stable) and edges by parent: every tree height is
+        a contiguous range of nodes and of edges (``_layout.Levels``)."""
+        from ._layout import node_heights
+
+        parent = np.array([e["parent"] for e in self.edges], dtype=np.int64)
+        child = np.array([e["child"] for e in self.edges], dtype=np.int64)
+        h = node_heights(parent, child, len(self.nodes))
+        n_order = np.argsort(h, kind="stable")
+        n_new = np.empty(len(self.nodes), dtype=np.int64)
+        n_new[n_order] = np.arange(len(self.nodes))
+        e_order = np.argsort(n_new[parent], kind="stable")
+        e_new = np.empty(len(self.edges), dtype=np.int64)
+        e_new[e_order] = np.arange(len(self.edges))
+        nodes = [dict(self.nodes[k]) for k in n_order]
+        for n in nodes:
+            if n["parent_edge"] >= 0:
+                n["parent_edge"] = int(e_new[n["parent_edge"]])
+        edges = [dict(self.edges[k]) for k in e_order]
+        for e in edges:
+            e["parent"] = int(n_new[e["parent"]])
+            if e["child"] >= 0:
+                e["child"] = int(n_new[e["child"]])
+        self.node_map = n_new
+        return nodes, edges
+
 
 def _roles(sam: Sam, spec: dict[str, Any]) -> dict[str, str]:
     acc = spec["accounts"]
@@ -360,14 +386,7 @@ def build_model(sam: Sam, spec: dict[str, Any], *, check: bool = True) -> Model:
     fixed_goods = np.array([numeraire, *aux_goods], dtype=np.int64)
     free_goods = np.array([g for g in range(n_g) if g not in set(fixed_goods.tolist())], dtype=np.int64)
 
-    nodes, edges = tree.nodes, tree.edges
-    # edges sorted by parent node: segment sums over parents run on sorted indices (faster)
-    order = sorted(range(len(edges)), key=lambda e: edges[e]["parent"])
-    new_pos = {old: k for k, old in enumerate(order)}
-    edges = [edges[e] for e in order]
-    for n in nodes:
-        if n["parent_edge"] >= 0:
-            n["parent_edge"] = new_pos[n["parent_edge"]]
+    nodes, edges = tree.ordered()
     node_val = np.array([n["value"] for n in nodes])
     e_parent = np.array([e["parent"] for e in edges], dtype=np.int64)
     e_child = np.array([e["child"] for e in edges], dtype=np.int64)
@@ -435,7 +454,8 @@ def build_model(sam: Sam, spec: dict[str, Any], *, check: bool = True) -> Model:
         edge_tbar=np.array([e["tbar"] for e in edges]),
         edge_tax_agent=np.array([e["tax_agent"] for e in edges], dtype=np.int64),
         edge_is_input=np.array([e["is_input"] for e in edges], dtype=bool),
-        act_top_in=np.array(top_in, dtype=np.int64), act_top_out=np.array(top_out, dtype=np.int64),
+        act_top_in=tree.node_map[np.array(top_in, dtype=np.int64)],
+        act_top_out=tree.node_map[np.array(top_out, dtype=np.int64)],
         act_tbar=np.array(tbar_a), act_vin=np.array(vin_a),
         act_tax_agent=np.array(tax_agent_a, dtype=np.int64),
         act_good=np.array(act_good, dtype=np.int64),
