@@ -182,7 +182,7 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
 
     return {
         "lp": lp, "p": p, "y": y, "m": m, "lc": lc, "lraw": lraw, "lq_e": lq_e, "lr": lr,
-        "leaf_price": leaf_price, "sig_n": sig_n,
+        "leaf_price": leaf_price, "sig_n": sig_n, "beta": beta,
         "x_leaf": x_leaf, "flow": flow, "dem_act": dem_act, "sup_act": sup_act,
         "zp": zp, "mkt": mkt, "inc_res": inc_res, "income": income, "cons": cons,
         "cons_qty": cons_qty, "transfers": transfers, "tax_in": tax_in, "endow": endow,

@@ -120,12 +120,12 @@ def build_layout(model: Model, config: EtsConfig = EtsConfig()) -> EtsLayout:
     act_sector = {st.activities.index(f"Y.{s}"): k for s, k in sec.items()}
     edge, sector, coef, ind = [], [], [], []
     for k in range(len(en.edge)):
-        if en.edge[k] < 0 or en.gamma[k] <= 0:
+        if en.edge[k] < 0 or en.gamma[k] * en.burned[k] <= 0:
             continue
         act = int(st.node_act[st.edge_parent[en.edge[k]]])
         edge.append(int(en.edge[k]))
         sector.append(act_sector[act])
-        coef.append(en.gamma[k] * en.mtce[k] / en.xbar[k])
+        coef.append(en.gamma[k] * en.burned[k] * en.mtce[k] / en.xbar[k])
         ind.append(False)
     g_el = config.indirect_good
     if g_el in sec:
