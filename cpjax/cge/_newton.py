@@ -4,9 +4,9 @@
   ``|F|^2``, with the Jacobian's factorisation **kept while it works**: a step with the old LU
   (a chord step) is taken when it reduces the residual fast enough; the Jacobian is rebuilt and
   refactorised when the residual falls by less than a factor 10 or after three reuses, when the line search had to shorten the
-  step, or when an old factorisation gives no descent.  Linear algebra by lineax: dense ``LU``
-  (the structured Jacobian), or ``GMRES`` on the matrix-free Jacobian-vector product preconditioned
-  by the last LU factorisation (no refactorisation while GMRES converges).
+  step, or when an old factorisation gives no descent.  Linear algebra: a dense LU of the structured
+  Jacobian (``jax.scipy.linalg``; the factors are kept in the loop), or lineax's ``GMRES`` on the
+  matrix-free Jacobian-vector product, preconditioned by the last LU factorisation.
 * :func:`optimistix_solver`: ``optimistix.root_find`` with ``Dogleg``, ``LevenbergMarquardt``
   (trust regions) or plain ``Newton`` (``method="optimistix"``); their Jacobian-vector products
   use the structured Jacobian.
@@ -49,23 +49,22 @@ def _status(res: jax.Array, converged: jax.Array, stalled: jax.Array) -> jax.Arr
 
 def newton_solver(system: System, tol: float, linear: str) -> Callable:
     """Globalised Newton with Jacobian reuse (see the module docstring); ``linear``: lu or gmres."""
-    lu = lx.LU()
     gmres = lx.GMRES(rtol=1e-12, atol=1e-14, restart=40, max_steps=200)
 
     def run(args: Any, x0: jax.Array, max_steps: jax.Array) -> tuple:
         F = lambda x: system.residual(x, args)  # noqa: E731
 
         def factor(x: jax.Array) -> Any:
-            return lu.init(lx.MatrixLinearOperator(system.jacobian(x, args)), {})
+            return jax.scipy.linalg.lu_factor(system.jacobian(x, args))
 
         def direction(state: Any, x: jax.Array, f: jax.Array) -> jax.Array:
             if linear == "gmres":
                 op = lx.JacobianLinearOperator(lambda y, _: F(y), x)
-                pre = lx.FunctionLinearOperator(
-                    lambda v: lu.compute(state, v, {})[0], jax.eval_shape(lambda: f))
+                pre = lx.FunctionLinearOperator(lambda v: jax.scipy.linalg.lu_solve(state, v),
+                                                jax.eval_shape(lambda: f))
                 return lx.linear_solve(op, f, gmres, options={"preconditioner": pre},
                                        throw=False).value
-            return lu.compute(state, f, {})[0]
+            return jax.scipy.linalg.lu_solve(state, f)
 
         f0 = F(x0)
         n0 = jnp.sum(f0 * f0)
@@ -172,8 +171,6 @@ def optimistix_solver(system: System, tol: float, method: str) -> Callable:
 
 def fixed_point_solver(system: System, tol: float, damping: float, precondition: str) -> Callable:
     """``x <- x - damping * P F(x)``, ``P`` from the Jacobian at the start (chord or diagonal)."""
-    lu = lx.LU()
-
     def run(args: Any, x0: jax.Array, max_steps: jax.Array) -> tuple:
         F = lambda x: system.residual(x, args)  # noqa: E731
         f0 = F(x0)
@@ -182,8 +179,8 @@ def fixed_point_solver(system: System, tol: float, damping: float, precondition:
         J0 = jax.lax.cond(need, lambda: system.jacobian(x0, args),
                           lambda: jnp.eye(x0.shape[0], dtype=x0.dtype))
         if precondition == "frozen":
-            state = lu.init(lx.MatrixLinearOperator(J0), {})
-            step = lambda f: lu.compute(state, f, {})[0]  # noqa: E731
+            state = jax.scipy.linalg.lu_factor(J0)
+            step = lambda f: jax.scipy.linalg.lu_solve(state, f)  # noqa: E731
         else:
             dg = jnp.diagonal(J0)
             dg = jnp.where(jnp.abs(dg) < 1e-12, 1.0, dg)
