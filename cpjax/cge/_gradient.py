@@ -86,10 +86,14 @@ def implicit_jacobian(model: Model, outputs: Sequence[str], names: Sequence[str]
     n_out = len(output_names(model))
     vals, jac = np.zeros(len(rows)), np.zeros((len(rows), len(refs)))
     for i, r in enumerate(rows):
-        out, grads, sol = fn(prm, z0, jnp.zeros(n_out, jnp.float64).at[r].set(1.0))
+        w = np.zeros(n_out)
+        w[r] = 1.0
+        out, grads, sol = fn(prm, z0, jnp.asarray(w))
         if int(sol.status) != 0:
             raise CpjaxInputError(failure_message(sol, cfg, "the equilibrium for the gradient"))
-        vals[i] = float(out[r])
+        # index on the host: eager indexing of device arrays would compile a program per index
+        grads = {k: np.asarray(v) for k, v in grads.items()}
+        vals[i] = float(np.asarray(out)[r])
         jac[i] = [float(grad_value(model, grads, ref)) for ref in refs]
     return vals, jac
 
