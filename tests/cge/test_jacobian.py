@@ -39,7 +39,7 @@ def test_structured_jacobian_equals_jacfwd(stdcge, demo, mpsge_paths):
         with cge.x64():
             prm = as_jax_params(p)
             z = cge.benchmark_guess(m) + rng.normal(0, 0.05, st.n_unknowns)
-            auto = jax.jacfwd(lambda x: residual(st, x, prm, backend("jax")))(z)
+            auto = jax.jacfwd(lambda x, st=st, prm=prm: residual(st, x, prm, backend("jax")))(z)
             mine = structured_jacobian(st, z, prm)
         scale = np.abs(np.asarray(auto)).max()
         np.testing.assert_allclose(np.asarray(mine), np.asarray(auto), atol=1e-12 * scale, err_msg=name)
