@@ -3,8 +3,8 @@
 * :func:`newton_solver`: Newton's method globalised by a backtracking (Armijo) line search on
   ``|F|^2``, with the Jacobian's factorisation **kept while it works**: a step with the old LU
   (a chord step) is taken when it reduces the residual fast enough; the Jacobian is rebuilt and
-  refactorised when the residual falls by less than a factor 10 or after three reuses, when the line search had to shorten the
-  step, or when an old factorisation gives no descent.  Linear algebra: a dense LU of the structured
+  refactorised when the residual falls by less than half, after three reuses, when the line
+  search had to shorten the step, or when an old factorisation gives no descent.  Linear algebra: a dense LU of the structured
   Jacobian (``jax.scipy.linalg``; the factors are kept in the loop), or lineax's ``GMRES`` on the
   matrix-free Jacobian-vector product, preconditioned by the last LU factorisation.
 * :func:`optimistix_solver`: ``optimistix.root_find`` with ``Dogleg``, ``LevenbergMarquardt``
@@ -34,7 +34,7 @@ __all__ = ["newton_solver", "optimistix_solver", "fixed_point_solver", "structur
 
 _ARMIJO = 1e-4
 _MAX_HALVINGS = 30
-_REFRESH_RATIO = 0.1
+_REFRESH_RATIO = 0.5
 _MAX_REUSE = 3
 
 
