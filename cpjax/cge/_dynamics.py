@@ -164,8 +164,9 @@ def _static(model: Model, cfg: PathConfig) -> _Static:
                                   "fix: set labour_factor / capital_factor")
     top, e_n = [], []
     for s in model.sectors:
-        top.append(st.nodes.index(f"Y.{s}/top"))
-        e_n.append(st.nodes.index(f"Y.{s}/E") if f"Y.{s}/E" in st.nodes else -1)
+        # input-tree nodes by parameter name (an output tree's top has the same node name)
+        top.append(model.param_index[f"tfp.{s}"][1][0])
+        e_n.append(model.param_index[f"aeei.{s}"][1][0] if f"aeei.{s}" in model.param_index else -1)
     fuels = list(model.energy.fuels) if model.energy is not None else []
     fuel_acts = {st.activities.index(f"{k}.{f}") for f in fuels for k in ("Y", "A")
                  if f"{k}.{f}" in st.activities}
