@@ -11,6 +11,10 @@ into perturbed, RAS-balanced copies (``cpjax.cge._generate.generated_model``: 45
     python benchmarks/cge_solver.py --quick     # 15 and 45 sectors (a few minutes on a CPU)
     python benchmarks/cge_solver.py             # 15, 45, 135, 400 sectors (scipy needs minutes at 400)
 
+``--threads 1`` (default) runs XLA and BLAS single-threaded for both sides: on a shared, loaded CPU
+multi-threaded XLA waits on descheduled threads at every synchronisation (a 10 ms solve then
+takes 250 ms); ``--threads 0`` leaves the libraries' defaults (use it on an idle machine or GPU).
+
 Writes benchmarks/results/cge_solver[_quick].json and .md.
 """
 
@@ -18,9 +22,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
+
+if __name__ == "__main__":  # thread counts must be set before JAX and NumPy start
+    _ap = argparse.ArgumentParser(add_help=False)
+    _ap.add_argument("--threads", type=int, default=1)
+    THREADS = _ap.parse_known_args()[0].threads
+    if THREADS > 0:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
+                                   f" intra_op_parallelism_threads={THREADS}").strip()
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(THREADS)
 
 import numpy as np
 
@@ -172,7 +187,8 @@ def markdown(res: dict) -> str:
     mach = res["machine"]
     lines = [f"# CGE solver benchmark ({'quick' if res['quick'] else 'full'})", "",
              f"Device: {mach['cpu']}, {mach['cores']} cores (jax {mach['jax']}, backend "
-             f"{mach['jax_backend']}); {res['date']}; tolerance max-norm {TOL:g}; shock {SHOCK}; "
+             f"{mach['jax_backend']}); {res['date']}; CPU threads for XLA and BLAS: "
+             f"{res['threads'] or 'library default'}; tolerance max-norm {TOL:g}; shock {SHOCK}; "
              "time per solve = best of repeats (5; 3 for scipy at 135 sectors, 2 and 1 at 400), "
              "compile reported separately.", "",
              "| sectors | unknowns | Newton (JAX) | " + " | ".join(res["methods"][1:])
@@ -213,11 +229,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="15 and 45 sectors")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="CPU threads for XLA and BLAS (0: library defaults); 1 keeps timings stable "
+                         "on a shared, loaded machine")
     args = ap.parse_args()
     sizes = [15, 45] if args.quick else [15, 45, 135, 400]
     methods = ["newton", "dogleg", "fixed_point"]
     res = {"quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-           "machine": machine(), "methods": methods, "tolerance": TOL, "shock": SHOCK}
+           "machine": machine(), "methods": methods, "tolerance": TOL, "shock": SHOCK,
+           "threads": args.threads, "xla_flags": os.environ.get("XLA_FLAGS", "")}
     res["sizes"] = bench_sizes(sizes, args.repeats, methods)
     res["shocks"] = bench_shocks(args.repeats)
     res["gradient"] = bench_gradient()
