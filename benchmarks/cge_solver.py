@@ -27,6 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+# compile times are measured: no persistent compilation cache (cpjax turns one on by default)
+os.environ.setdefault("CPJAX_COMPILATION_CACHE", "0")
+
 if __name__ == "__main__":  # thread counts must be set before JAX and NumPy start
     _ap = argparse.ArgumentParser(add_help=False)
     _ap.add_argument("--threads", type=int, default=1)
@@ -48,21 +51,13 @@ import scipy.optimize  # noqa: E402
 from _common import machine, write  # noqa: E402
 
 from cpjax import cge  # noqa: E402
+from cpjax._cache import CompileCount  # noqa: E402
 from cpjax.cge._equations import backend, residual  # noqa: E402
 from cpjax.cge._generate import generated_model  # noqa: E402
 from cpjax.cge._solve import _compiled, as_jax_params  # noqa: E402
 
 TOL = 1e-10
 SHOCK = {"supply.LAB": 1.05, "supply.CAP": 0.97}
-_COMPILES = [0]
-
-
-def _listen(event: str, duration: float, **kw) -> None:
-    if event == "/jax/core/compile/backend_compile_duration":
-        _COMPILES[0] += 1
-
-
-jax.monitoring.register_event_duration_secs_listener(_listen)
 
 
 def model(n: int):
@@ -70,11 +65,11 @@ def model(n: int):
 
 
 def jax_solve(m, p, cfg: cge.SolverConfig, repeats: int) -> dict:
-    c0 = _COMPILES[0]
-    t = time.perf_counter()
-    sol = cge.solve(m, p, cfg, throw=False)
-    first = time.perf_counter() - t
-    compiles = _COMPILES[0] - c0
+    with CompileCount() as cc:
+        t = time.perf_counter()
+        sol = cge.solve(m, p, cfg, throw=False)
+        first = time.perf_counter() - t
+    compiles = cc.compiles
     with cge.x64():
         fn = _compiled(m, cfg, batched=False)
         prm, z0 = as_jax_params(p), jnp.asarray(cge.benchmark_guess(m))
@@ -156,20 +151,20 @@ def bench_gradient() -> dict:
     m = cge.load_demo()
     names = [f"tax.{s}" for s in m.sectors] + sorted(n for n in m.param_index if n.startswith("tariff."))
     output = "emissions_mt.total"
-    c0 = _COMPILES[0]
-    t = time.perf_counter()
-    cge.implicit_gradient(m, output, names)
-    first = time.perf_counter() - t
-    first_compiles = _COMPILES[0] - c0
+    with CompileCount() as cc:
+        t = time.perf_counter()
+        cge.implicit_gradient(m, output, names)
+        first = time.perf_counter() - t
+    first_compiles = cc.compiles
     t = time.perf_counter()
     _, g = cge.implicit_gradient(m, output, names)
     imp = time.perf_counter() - t
     # another output and another parameter list: no compilation
-    c1 = _COMPILES[0]
-    t = time.perf_counter()
-    cge.implicit_gradient(m, "welfare_ev.HOH", ["tfp.STEEL", "supply.LAB", "sigma.Y.COAL.E"])
-    second = time.perf_counter() - t
-    second_compiles = _COMPILES[0] - c1
+    with CompileCount() as cc:
+        t = time.perf_counter()
+        cge.implicit_gradient(m, "welfare_ev.HOH", ["tfp.STEEL", "supply.LAB", "sigma.Y.COAL.E"])
+        second = time.perf_counter() - t
+    second_compiles = cc.compiles + cc.cache_hits
     cge.finite_difference_gradient(m, output, names[:1])  # compile the solve
     t = time.perf_counter()
     fd = cge.finite_difference_gradient(m, output, names)

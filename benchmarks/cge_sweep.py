@@ -25,6 +25,9 @@ import argparse
 import os
 import sys
 
+# compile times are measured: no persistent compilation cache (cpjax turns one on by default)
+os.environ.setdefault("CPJAX_COMPILATION_CACHE", "0")
+
 if __name__ == "__main__":  # host devices must be requested before JAX starts
     _ap = argparse.ArgumentParser(add_help=False)
     _ap.add_argument("--host-devices", type=int, default=4)
@@ -47,17 +50,9 @@ import jax  # noqa: E402
 from _common import machine, write  # noqa: E402
 
 from cpjax import cge  # noqa: E402
+from cpjax._cache import CompileCount  # noqa: E402
 
 COVERED = ("TPOW", "STEEL", "NFM", "BMAT", "CHEM", "PAPER", "AVIA")
-_COMPILES = [0]
-
-
-def _listen(event: str, duration: float, **kw) -> None:
-    if event == "/jax/core/compile/backend_compile_duration":
-        _COMPILES[0] += 1
-
-
-jax.monitoring.register_event_duration_secs_listener(_listen)
 
 
 def batch_of(n: int, kind: str, seed: int = 0) -> dict[str, np.ndarray]:
@@ -76,11 +71,11 @@ def time_mode(path, theta, mode: str, chunk, repeats: int) -> tuple[dict, dict]:
     n = len(next(iter(theta.values())))
     loop_n = min(n, 64) if mode == "loop" else n
     th = _take(theta, loop_n)
-    c0 = _COMPILES[0]
-    t0 = time.perf_counter()
-    cge.path_sweep(path, th, mode=mode, chunk=chunk)  # compile + first run
-    first = time.perf_counter() - t0
-    compiles = _COMPILES[0] - c0
+    with CompileCount() as cc:
+        t0 = time.perf_counter()
+        cge.path_sweep(path, th, mode=mode, chunk=chunk)  # compile + first run
+        first = time.perf_counter() - t0
+    compiles = cc.compiles
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()

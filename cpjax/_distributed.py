@@ -1,8 +1,13 @@
-"""Run a function over a batch spread across devices and processes (one machine or several).
+"""Spread a batch axis over every device and every process of a ``jax.distributed`` job.
 
-The batch is a pytree of arrays with a leading axis.  :func:`map_batch` pads it to a multiple of
-``devices x chunk``, places each device's slice with a :class:`jax.sharding.NamedSharding` over a
-1-D mesh of every device of every process, runs ``fn`` on each device's slice independently
+Batched programs in cpjax (training problems, CGE scenario sweeps) put independent problems on a
+leading axis.  :func:`shard_batch` pads that axis to a multiple of the number of devices
+(repeating the first entry) and places it with a ``NamedSharding`` over a one-axis mesh of all
+devices; :func:`fetch` brings results back to NumPy (gathered from every process) without the
+padding.  With one device both are plain ``device_put`` / ``np.asarray``.
+
+:func:`map_batch` does the whole round trip for a function of one example: it pads the batch to a
+multiple of ``devices x chunk``, places it, runs ``fn`` on each device's slice independently
 (``jax.shard_map``: no communication inside ``fn``), ``chunk`` scenarios at a time (``lax.map`` over
 chunks of a ``vmap``), gathers the results to every process and drops the padding.  Every process
 passes the same full batch (inputs are small; outputs are gathered), so a script runs unchanged on
@@ -37,8 +42,8 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-__all__ = ["initialize", "initialize_from_env", "batch_mesh", "batch_size", "pad_batch",
-           "shard_batch", "gather_batch", "map_batch", "sharded", "default_chunk", "spawn_local",
+__all__ = ["batch_mesh", "shard_batch", "fetch", "initialize", "initialize_from_env", "batch_size",
+           "pad_batch", "map_batch", "sharded", "default_chunk", "spawn_local",
            "ENV_COORDINATOR", "ENV_NUM_PROCESSES", "ENV_PROCESS_ID"]
 
 ENV_COORDINATOR = "CPJAX_COORDINATOR"
@@ -76,8 +81,8 @@ def initialize_from_env() -> bool:
     return True
 
 
-def batch_mesh(devices: Sequence[Any] | None = None, axis: str = "batch") -> Mesh:
-    """A 1-D mesh over ``devices`` (default: every device of every process)."""
+def batch_mesh(axis: str = "batch", devices: Sequence[Any] | None = None) -> Mesh:
+    """A one-axis mesh over ``devices`` (default: every device of every process)."""
     devs = list(devices) if devices is not None else jax.devices()
     if not devs:
         raise ValueError("no devices to shard over")
@@ -94,36 +99,58 @@ def batch_size(batch: Any) -> int:
 
 
 def pad_batch(batch: Any, multiple: int) -> tuple[Any, int]:
-    """``batch`` padded to a multiple of ``multiple`` with copies of its last entry; returns the
-    padded batch and the original size (the padding is dropped by :func:`gather_batch`)."""
+    """``batch`` padded to a multiple of ``multiple`` by repeating its first entry; returns the
+    padded batch and the real size (``fetch(..., n)`` drops the padding)."""
     n = batch_size(batch)
     extra = (-n) % int(multiple)
     if extra == 0:
         return batch, n
     return jax.tree_util.tree_map(
-        lambda x: np.concatenate([np.asarray(x), np.repeat(np.asarray(x)[-1:], extra, axis=0)]),
+        lambda x: np.concatenate([np.asarray(x), np.repeat(np.asarray(x)[:1], extra, axis=0)]),
         batch), n
 
 
-def shard_batch(batch: Any, mesh: Mesh) -> Any:
-    """Global arrays split along the leading axis over ``mesh``; every process passes the whole
-    batch and each device takes its slice (``jax.make_array_from_callback``)."""
+def shard_batch(tree: Any, axis: str = "batch", mesh: Mesh | None = None,
+                multiple: int | None = None) -> tuple[Any, int]:
+    """Place every leaf of ``tree`` (leading axis = batch) on the devices of ``mesh``.
+
+    Arguments:
+        tree: pytree of arrays with a leading batch axis (the same on every process).
+        axis: mesh axis name (with the default mesh).
+        mesh: default :func:`batch_mesh` over every device of every process.
+        multiple: pad the batch to a multiple of this (default: the number of devices).
+
+    Returns:
+        ``(placed_tree, n)``: the placed leaves (padded by repeating entry 0) and the real batch
+        size ``n``.  Each device takes its slice of the host arrays (``make_array_from_callback``).
+    """
+    mesh = mesh or batch_mesh(axis)
+    multiple = int(multiple or mesh.devices.size)
+    if mesh.devices.size == 1 and multiple == 1:
+        return jax.device_put(tree), batch_size(tree)
+    padded, n = pad_batch(tree, multiple)
     sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
 
-    def put(x: Any) -> jax.Array:
+    def place(x: Any) -> jax.Array:
         host = np.asarray(x)
         return jax.make_array_from_callback(host.shape, sharding, lambda idx: host[idx])
 
-    return jax.tree_util.tree_map(put, batch)
+    return jax.tree_util.tree_map(place, padded), n
 
 
-def gather_batch(out: Any, n: int) -> Any:
-    """Results as NumPy arrays on every process, the first ``n`` entries (padding dropped)."""
+def fetch(tree: Any, n: int | None = None) -> Any:
+    """NumPy copies of ``tree``'s leaves (gathered from every process), the leading axis cut to
+    ``n`` when given."""
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
 
-        out = multihost_utils.process_allgather(out, tiled=True)
-    return jax.tree_util.tree_map(lambda x: np.asarray(x)[:n], out)
+        tree = multihost_utils.process_allgather(tree, tiled=True)
+
+    def get(a: Any) -> np.ndarray:
+        a = np.asarray(a)
+        return a if n is None else a[:n]
+
+    return jax.tree_util.tree_map(get, tree)
 
 
 def default_chunk(mesh: Mesh) -> int | None:
@@ -174,14 +201,9 @@ def map_batch(fn: Callable[[Any], Any], batch: Any, mesh: Mesh | None = None,
     mesh = mesh or batch_mesh()
     if chunk == "auto":
         chunk = default_chunk(mesh)
-    per = mesh.devices.size * (int(chunk) if chunk else 1)
-    padded, n = pad_batch(batch, per)
-    if chunk:
-        per_dev = batch_size(padded) // mesh.devices.size
-        if per_dev % int(chunk):  # pragma: no cover - pad_batch guarantees a multiple
-            raise ValueError("internal: slice not a multiple of chunk")
+    placed, n = shard_batch(batch, mesh=mesh, multiple=mesh.devices.size * (int(chunk) if chunk else 1))
     fn_c = compiled or sharded(fn, mesh, int(chunk) if chunk else None)
-    return gather_batch(fn_c(shard_batch(padded, mesh)), n)
+    return fetch(fn_c(placed), n)
 
 
 def _free_port() -> int:

@@ -59,7 +59,7 @@ def initialize_multihost(coordinator_address: str, num_processes: int, process_i
 def device_mesh(devices: Sequence[Any] | None = None, axis: str = "batch") -> Mesh:
     """A 1-D mesh over ``devices`` (default: every device of every process)."""
     try:
-        return dist.batch_mesh(devices, axis)
+        return dist.batch_mesh(axis, devices)
     except ValueError as err:
         raise CpjaxInputError(f"{err}; fix: check jax.devices()") from err
 

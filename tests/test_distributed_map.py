@@ -29,7 +29,7 @@ def test_batch_helpers_refuse_ragged_batches():
     with pytest.raises(ValueError, match="leading sizes"):
         dist.batch_size({"a": np.ones(3), "b": np.ones(4)})
     padded, n = dist.pad_batch({"a": np.arange(5.0)}, 4)
-    assert n == 5 and padded["a"].tolist() == [0, 1, 2, 3, 4, 4, 4, 4]
+    assert n == 5 and padded["a"].tolist() == [0, 1, 2, 3, 4, 0, 0, 0]  # entry 0 repeated
 
 
 GENERIC = r"""
