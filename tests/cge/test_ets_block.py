@@ -213,8 +213,8 @@ def test_method_reaches_the_trading_block(demo):
     path ran the chord fixed point whatever the method (0 iterations at the benchmark for every
     method); optimistix's Newton checks convergence after its first step (1 iteration)."""
     yp = cge.year_policy(demo)
-    fp = cge.solve_ets(demo, yp, config=cge.SolverConfig(method="fixed_point", tol=1e-10))
+    nt = cge.solve_ets(demo, yp)  # default: Newton, 0 iterations at the benchmark
     ox = cge.solve_ets(demo, yp, config=cge.SolverConfig(method="optimistix", tol=1e-10))
-    assert fp.status == 0 and ox.status == 0
-    assert fp.iterations == 0 and ox.iterations == 1
-    np.testing.assert_allclose(ox.z, fp.z, atol=1e-10)
+    assert nt.status == 0 and ox.status == 0
+    assert nt.iterations == 0 and ox.iterations == 1
+    np.testing.assert_allclose(ox.z, nt.z, atol=1e-10)
