@@ -8,8 +8,8 @@ A :class:`PathFunction` wraps a pure JAX function ``fn(theta) -> (outputs, statu
   ``(years,)``;
 * ``status`` has shape ``(years,)``: the solver status of each year's equilibrium (0 converged).
 
-Every equilibrium inside ``fn`` is differentiated implicitly (``lax.custom_root`` / optimistix
-``ImplicitAdjoint``), so ``jax.grad`` of anything built on ``fn`` never unrolls the iterations.
+Every equilibrium inside ``fn`` is differentiated implicitly (``make_core``: a custom JVP with one
+linear solve at the solution), so ``jax.grad`` of anything built on ``fn`` never unrolls the iterations.
 
 :func:`static_path` is one equilibrium (one "year"); :func:`trend_path` is the "traditional CGE"
 comparative-static path: a ``lax.scan`` over years in which TFP, labour, capital and energy

@@ -16,9 +16,9 @@ year (:class:`cpjax.node.CGEDrivers`: growth fractions per year):
   ``L_t A_t`` so that they keep their weight in the economy;
 * the exogenous carbon price of the year is ``carbon_price_t`` (CNY/t).
 
-Each year is one equilibrium of the CGE with the trading block (:mod:`._ets`), solved by Newton
-from the previous year's solution and differentiated by the implicit function theorem
-(``jax.lax.custom_root``), so ``jax.grad`` of any yearly output reaches drivers, policy
+Each year is one equilibrium of the CGE with the trading block (:mod:`._ets`), solved through
+``make_core`` (the configured method, homotopy on failure) from the previous year's solution and
+differentiated by the implicit function theorem (one linear solve at the solution), so ``jax.grad`` of any yearly output reaches drivers, policy
 (reduction rates, masks, prices) and structural parameters through every year without unrolling
 the Newton iterations.
 """
