@@ -23,9 +23,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import os
 import sys
 import time
 from pathlib import Path
+
+# compile times are measured: no persistent compilation cache (cpjax turns one on by default)
+os.environ.setdefault("CPJAX_COMPILATION_CACHE", "0")
 
 import numpy as np
 

@@ -21,11 +21,15 @@ Writes benchmarks/results/scenarios_speed[_quick].json and .md.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+# compile times are measured: no persistent compilation cache (cpjax turns one on by default)
+os.environ.setdefault("CPJAX_COMPILATION_CACHE", "0")
 
 import numpy as np
 

@@ -72,8 +72,13 @@ ENT_TAX, ENT_TO_HH = 0.20, 0.10  # shares of enterprise income
 HH_TAX = 0.03                   # direct tax, share of household income
 GOV_TO_HH = 0.15                # share of government income
 ROW_TO_HH, ROC_TO_HH, ROC_TO_GOV = 50.0, 200.0, 2000.0  # transfers (central transfers to GOV)
-# physical energy use: fossil fuel totals (Mtce) distributed over users by purchase value
+# physical energy use: fossil fuel totals (Mtce) distributed over users by purchase value, in
+# these proportions, then scaled so that energy counted once is ENERGY_TOTAL_MTCE (seed 001):
+# refining and coking (TRANSFORMER) turns part of its coal and oil/gas into the products that its
+# users burn, so that part is counted at the users only (the spec's [energy] feedstock shares)
 FUEL_MTCE = {"COAL": 170.0, "REFIN": 28.0, "OILGAS": 21.0}
+ENERGY_TOTAL_MTCE = 219.0
+TRANSFORMER, FEEDSTOCKS = "REFIN", ["COAL", "OILGAS"]
 
 
 def build() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -144,7 +149,14 @@ def build() -> tuple[pd.DataFrame, pd.DataFrame]:
     for f, total in FUEL_MTCE.items():
         vals = sam.loc[f, users]
         energy[f] = total * vals / vals.sum()
-    return sam, energy
+    counted = energy.to_numpy().sum() - energy[TRANSFORMER].sum()  # products counted at users only
+    return sam, energy * (ENERGY_TOTAL_MTCE / counted)
+
+
+def feedstock_share(energy: pd.DataFrame) -> float:
+    """Share of the transformer's coal and oil/gas turned into its products (by energy content):
+    its products used in the province over its use of those fuels."""
+    return float(energy[TRANSFORMER].sum() / energy.loc[TRANSFORMER, FEEDSTOCKS].sum())
 
 
 def main() -> None:
@@ -161,7 +173,10 @@ def main() -> None:
         fh.write("# Fossil energy use by user (Mtce), stylized; rows users, columns fuel sectors\n")
         energy.to_csv(fh, float_format="%.10f")
     print(f"GDP (value added incl. production taxes): {sam.loc[['LAB', 'CAP', 'PTX'], SECTORS].sum().sum():.0f}")
-    print(f"energy total {energy.to_numpy().sum():.1f} Mtce")
+    share = feedstock_share(energy)
+    once = energy.to_numpy().sum() - share * energy.loc[TRANSFORMER, FEEDSTOCKS].sum()
+    print(f"energy use {energy.to_numpy().sum():.1f} Mtce, counted once {once:.4f} Mtce; spec "
+          f"[energy] feedstock = {{ {TRANSFORMER} = {{ {', '.join(f'{f} = {share:.12f}' for f in FEEDSTOCKS)} }} }}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cpjax import cge  # noqa: E402
-from cpjax.cge._calib_run import TARGETS_DIR, _write_csv, build_path  # noqa: E402
+from cpjax._io import write_csv_rows as _write_csv  # noqa: E402
+from cpjax.cge._calib_run import TARGETS_DIR, build_path  # noqa: E402
 
 
 def main() -> None:

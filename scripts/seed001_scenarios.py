@@ -31,10 +31,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cpjax import cge  # noqa: E402
+from cpjax._io import write_csv_rows as _write_csv  # noqa: E402
 from cpjax._paths import shared_data_dir  # noqa: E402
 from cpjax.cge._drivers_io import calendar_years, drivers_from_trajectories, drivers_table  # noqa: E402
 from cpjax.cge._scenarios_run import (  # noqa: E402
-    _write_csv,
     compare_runs,
     peak_years,
     plot_scenarios,

@@ -343,3 +343,13 @@ def test_closed_stdout_pipe_does_not_lose_the_outputs(fake, tmp_path, monkeypatc
     out = tmp_path / "o"
     assert cli.main(["cge", "solve", "--demo", "--out", str(out)]) == 0
     assert (out / "result.txt").is_file() and (out / "run.json").is_file()
+
+
+def test_cge_solver_choices_match_the_solver():
+    # the parser lists them without importing the solver; they must not drift apart
+    from cpjax.cge._solve import LINEAR_SOLVERS, METHODS
+
+    solve = next(p for p in _all_parsers() if p.prog.endswith("cge solve"))
+    choices = {a.dest: tuple(a.choices) for a in solve._actions if a.choices}
+    assert choices["method"] == tuple(METHODS)
+    assert choices["linear_solver"] == tuple(LINEAR_SOLVERS)

@@ -2,7 +2,9 @@
 
 Public names (see ``docs/cge.md``): load a model from a SAM and a specification, set parameters
 by name, solve (fixed point or Newton; implicitly differentiable; vmap over scenarios), report
-every variable by name, and run the model checks (replication, homogeneity, Walras, identities).
+every variable by name, and run the model checks (replication, homogeneity, Walras, identities).  ``make_core``
+gives the pure, validated solve function that every solver path uses; a :class:`Block` adds
+unknowns and equations to the CGE (the emissions-trading block is one).
 All entry points compute in float64 inside :func:`x64` (a context, not a global switch).
 
 Emissions trading, dynamics and scenarios (``docs/scenarios.md``): :func:`solve_ets` (one year
@@ -36,7 +38,7 @@ from ._dynamics import (
     solve_path as solve_path,
     trend_drivers as trend_drivers,
 )
-from ._ets import EtsConfig as EtsConfig, YearPolicy as YearPolicy
+from ._ets import EtsBlock as EtsBlock, EtsConfig as EtsConfig, YearPolicy as YearPolicy
 from ._ets_solve import (
     EtsSolution as EtsSolution,
     solve_ets as solve_ets,
@@ -45,10 +47,20 @@ from ._ets_solve import (
 from ._gradient import (
     finite_difference_gradient as finite_difference_gradient,
     implicit_gradient as implicit_gradient,
+    implicit_jacobian as implicit_jacobian,
 )
 from ._load import demo_paths as demo_paths, load_demo as load_demo, load_model as load_model
-from ._outputs import output_names as output_names, scalar_output as scalar_output
-from ._params import get_param as get_param, param_names as param_names, set_params as set_params
+from ._outputs import (
+    output_names as output_names,
+    output_vector as output_vector,
+    scalar_output as scalar_output,
+)
+from ._params import (
+    get_param as get_param,
+    param_names as param_names,
+    param_ref as param_ref,
+    set_params as set_params,
+)
 from ._report import solution_dict as solution_dict, summary_rows as summary_rows
 from ._run import SolveRun as SolveRun, run_solve as run_solve
 from ._sam import (
@@ -81,6 +93,7 @@ from ._solve import (
     SolverConfig as SolverConfig,
     benchmark_guess as benchmark_guess,
     evaluate_solution as evaluate_solution,
+    make_core as make_core,
     residual_function as residual_function,
     solve as solve,
     solve_batch as solve_batch,
@@ -88,6 +101,7 @@ from ._solve import (
 )
 from ._spec import load_spec as load_spec
 from ._structure import Model as Model
+from ._system import Block as Block
 from ._x64 import x64 as x64
 
 # isort: split

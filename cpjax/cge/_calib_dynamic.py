@@ -22,7 +22,7 @@ import numpy as np
 from .._errors import CpjaxInputError, unknown_name_message
 from ._calib_paths import PathFunction
 from ._dynamics import PathConfig, as_float64, dynamic_params, trend_drivers
-from ._params import _lookup
+from ._params import get_value, param_ref, set_value
 from ._scenarios import Scenario, demo_scenarios, make_study, reduction_path
 from ._structure import Model
 from ._x64 import with_x64
@@ -99,7 +99,7 @@ def dynamic_path(model: Model, scenario: str | Scenario = "S1", years: Sequence[
                                                        where="the dynamic path"))
         outs.append(o)
     outs_t = tuple(dict.fromkeys(outs))
-    where = {n: _lookup(model, n) for n in structural}
+    where = {n: param_ref(model, n) for n in structural}
     dp = dynamic_params(model)
     drv = {k: float((drivers or {}).get(k, v[1])) for k, v in DYNAMIC_DRIVERS.items()}
     for k in drivers or {}:
@@ -108,8 +108,8 @@ def dynamic_path(model: Model, scenario: str | Scenario = "S1", years: Sequence[
 
     def fn(theta: Mapping[str, jax.Array]) -> tuple[dict[str, jax.Array], jax.Array]:
         cge = {k: jnp.asarray(v, jnp.float64) for k, v in dp.cge.items()}
-        for n, (key, ix) in where.items():
-            cge[key] = cge[key].at[ix].set(theta[n])
+        for n, ref in where.items():
+            cge = set_value(model, cge, ref, theta[n])
         params = as_float64(dp._replace(cge=cge, depreciation=theta["depreciation"],
                                         rent_rate=theta["rent_rate"]))
         d = trend_drivers(years[0], years[-1], **{DYNAMIC_DRIVERS[k][0]: theta[k] for k in DYNAMIC_DRIVERS})
@@ -132,7 +132,7 @@ def dynamic_path(model: Model, scenario: str | Scenario = "S1", years: Sequence[
                                 "reduction_start": np.float64(r0[0]),
                                 "reduction_end": np.float64(r0[-1]),
                                 "reduction_extra": (r0 - np.linspace(r0[0], r0[-1], n_t)).astype(np.float64),
-                                **{n: np.float64(dp.cge[k][ix]) for n, (k, ix) in where.items()}}
+                                **{n: np.float64(get_value(model, dp.cge, ref)) for n, ref in where.items()}}
     return PathFunction(fn, years, params, defaults, outs_t,
                         f"dynamic path of scenario {scenario} ({model.name}, {years[0]}-{years[-1]})")
 

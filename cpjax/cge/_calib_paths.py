@@ -8,8 +8,8 @@ A :class:`PathFunction` wraps a pure JAX function ``fn(theta) -> (outputs, statu
   ``(years,)``;
 * ``status`` has shape ``(years,)``: the solver status of each year's equilibrium (0 converged).
 
-Every equilibrium inside ``fn`` is differentiated implicitly (``lax.custom_root`` / optimistix
-``ImplicitAdjoint``), so ``jax.grad`` of anything built on ``fn`` never unrolls the iterations.
+Every equilibrium inside ``fn`` is differentiated implicitly (``make_core``: a custom JVP with one
+linear solve at the solution), so ``jax.grad`` of anything built on ``fn`` never unrolls the iterations.
 
 :func:`static_path` is one equilibrium (one "year"); :func:`trend_path` is the "traditional CGE"
 comparative-static path: a ``lax.scan`` over years in which TFP, labour, capital and energy
@@ -75,10 +75,25 @@ def _check_outputs(model: Model, outputs: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(outputs))
 
 
-def _structural(model: Model, names: Sequence[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
-    from ._params import _lookup
+def _structural(model: Model, names: Sequence[str]) -> dict[str, Any]:
+    from ._params import param_ref
 
-    return {n: _lookup(model, n) for n in names}
+    return {n: param_ref(model, n) for n in names}
+
+
+def _set_structural(model: Model, prm: dict[str, jax.Array], where: Mapping[str, Any],
+                    theta: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
+    from ._params import set_value
+
+    for n, ref in where.items():
+        prm = set_value(model, prm, ref, theta[n])
+    return prm
+
+
+def _structural_defaults(model: Model, base: Mapping[str, Any], where: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    from ._params import get_value
+
+    return {n: np.asarray(get_value(model, base, ref), dtype=np.float64) for n, ref in where.items()}
 
 
 def static_path(model: Model, names: Sequence[str], outputs: Sequence[str],
@@ -107,14 +122,12 @@ def static_path(model: Model, names: Sequence[str], outputs: Sequence[str],
     z0 = benchmark_guess(model)
 
     def fn(theta: Mapping[str, jax.Array]) -> tuple[dict[str, jax.Array], jax.Array]:
-        prm = as_jax_params(base)
-        for n, (key, ix) in where.items():
-            prm[key] = prm[key].at[ix].set(theta[n])
+        prm = _set_structural(model, as_jax_params(base), where, theta)
         sol = core(prm, jnp.asarray(z0, jnp.float64))
         ev = evaluate(st, sol.z, prm, be)
         return {o: f(ev)[None] for o, f in fns.items()}, sol.status[None]
 
-    defaults = {n: np.asarray(base[k][ix], dtype=np.float64) for n, (k, ix) in where.items()}
+    defaults = _structural_defaults(model, base, where)
     return PathFunction(fn, (year,), {n: 1 for n in names}, defaults, outputs,
                         f"one equilibrium of {model.name}")
 
@@ -130,9 +143,9 @@ def _carbon_coefficients(model: Model, covered: Sequence[str]) -> tuple[np.ndarr
             raise CpjaxInputError(unknown_name_message("covered sector", s, list(model.sectors)))
     st = model.structure
     users = np.array([en.users[u] for u in en.user])
-    sel = (en.edge >= 0) & (en.gamma > 0) & np.isin(users, list(covered))
+    sel = (en.edge >= 0) & (en.gamma * en.burned > 0) & np.isin(users, list(covered))
     # p [CNY/t] * gamma [t/tce] * mtce [Mtce] * 1e6 [t/Mt] / 1e8 [CNY per SAM unit] per xbar units
-    coef = en.gamma[sel] * en.mtce[sel] / (100.0 * en.xbar[sel])
+    coef = en.gamma[sel] * en.burned[sel] * en.mtce[sel] / (100.0 * en.xbar[sel])
     assert np.all(st.edge_is_input[en.edge[sel]])
     return en.edge[sel].astype(np.int64), coef
 
@@ -187,9 +200,7 @@ def trend_path(model: Model, years: Sequence[int] = tuple(range(2022, 2031)),
     z0 = benchmark_guess(model)
 
     def fn(theta: Mapping[str, jax.Array]) -> tuple[dict[str, jax.Array], jax.Array]:
-        prm0 = as_jax_params(base)
-        for n, (key, ix) in where.items():
-            prm0[key] = prm0[key].at[ix].set(theta[n])
+        prm0 = _set_structural(model, as_jax_params(base), where, theta)
         price = jnp.broadcast_to(theta["carbon_price"], (len(years),))
 
         def year(z: jax.Array, xs: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, tuple]:
@@ -218,7 +229,7 @@ def trend_path(model: Model, years: Sequence[int] = tuple(range(2022, 2031)),
     defaults = {"growth.tfp": np.float64(0.0), "growth.labour": np.float64(0.0),
                 "growth.capital": np.float64(0.0), "aeei": np.float64(aeei),
                 "carbon_price": np.zeros(len(years)),
-                **{n: np.asarray(base[k][ix], dtype=np.float64) for n, (k, ix) in where.items()}}
+                **_structural_defaults(model, base, where)}
     return PathFunction(fn, years, params_, {k: np.asarray(v, np.float64) for k, v in defaults.items()},
                         outputs, f"trend path of {model.name}, {years[0]}-{years[-1]} "
                         f"(carbon price on {', '.join(covered) or 'no sector'})")

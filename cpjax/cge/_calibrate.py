@@ -34,6 +34,7 @@ import numpy as np
 import optax
 
 from .._errors import CpjaxInputError
+from ._cache import compiled
 from ._calib_paths import PathFunction
 from ._calib_targets import (
     Parameter,
@@ -140,9 +141,6 @@ def _optimizer(cfg: CalibrationConfig) -> optax.GradientTransformation:
     return optax.scale_by_lbfgs()  # direction only: the step controller below picks its length
 
 
-_VG_CACHE: dict[Any, Callable] = {}
-
-
 def loss_and_grad(path: PathFunction, targets: Sequence[Target],
                   params: Sequence[Parameter] = ()) -> Callable:
     """Jitted ``vg(theta) -> ((loss, (outputs, status)), d loss / d theta)`` over **every** path
@@ -152,24 +150,15 @@ def loss_and_grad(path: PathFunction, targets: Sequence[Target],
     share one compilation.
     """
     pen = tuple(sorted((p.name, p.penalty) for p in params if p.penalty))
-    key = (path.fn, tuple(targets), pen)
-    if key not in _VG_CACHE:
-        if len(_VG_CACHE) > 32:
-            _VG_CACHE.clear()
-        loss = calibration_loss(path, targets, params)
-        _VG_CACHE[key] = jax.jit(jax.value_and_grad(loss, has_aux=True))
-    return _VG_CACHE[key]
+    return compiled(path.fn, ("loss_and_grad", tuple(targets), pen), lambda: jax.jit(
+        jax.value_and_grad(calibration_loss(path, targets, params), has_aux=True)))
 
 
 def loss_forward(path: PathFunction, targets: Sequence[Target], params: Sequence[Parameter] = ()) -> Callable:
     """Jitted ``f(theta) -> (loss, (outputs, status))`` (no gradient; cached like :func:`loss_and_grad`)."""
     pen = tuple(sorted((p.name, p.penalty) for p in params if p.penalty))
-    key = ("forward", path.fn, tuple(targets), pen)
-    if key not in _VG_CACHE:
-        if len(_VG_CACHE) > 32:
-            _VG_CACHE.clear()
-        _VG_CACHE[key] = jax.jit(calibration_loss(path, targets, params))
-    return _VG_CACHE[key]
+    return compiled(path.fn, ("loss_forward", tuple(targets), pen),
+                    lambda: jax.jit(calibration_loss(path, targets, params)))
 
 
 def _full(path: PathFunction, theta: Mapping[str, Any]) -> dict[str, jax.Array]:

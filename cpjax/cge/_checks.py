@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import CpjaxInputError
 from ._equations import backend, residual
 from ._report import macro
 from ._solve import Solution, SolverConfig, benchmark_guess, evaluate_solution, solve
@@ -51,12 +52,17 @@ def homogeneity_error(model: Model, params: Mapping[str, Any] | None = None,
     alt = solve(model, scaled, config, z0=z0)
     a = evaluate_solution(model, base.z, params)
     b = evaluate_solution(model, alt.z, scaled)
-    errs = [np.max(np.abs(b["p"] / (factor * a["p"]) - 1)),
-            np.max(np.abs(b["y"] / a["y"] - 1)),
-            np.max(np.abs(b["m"] / (factor * a["m"]) - 1))]
+    parts = {"prices": np.abs(b["p"] / (factor * a["p"]) - 1),
+             "activity levels": np.abs(b["y"] / a["y"] - 1),
+             "incomes": np.abs(b["m"] / (factor * a["m"]) - 1)}
     if len(st.aux_goods):
-        errs.append(np.max(np.abs(b["aux"] - a["aux"])))
-    return float(max(errs))
+        parts["endowment adjustments"] = np.abs(b["aux"] - a["aux"])
+    bad = [k for k, v in parts.items() if not np.all(np.isfinite(v))]
+    if bad:
+        raise CpjaxInputError(f"homogeneity check: non-finite {', '.join(bad)} in the solution or its "
+                              f"re-solve with prices x{factor:g}; fix: check the solver status of both "
+                              "(Solution.status == 0) and the parameters")
+    return float(max(np.max(v, initial=0.0) for v in parts.values()))
 
 
 def identity_gaps(model: Model, sol: Solution, params: Mapping[str, Any] | None = None) -> dict[str, float]:
@@ -99,6 +105,8 @@ def run_checks(model: Model, params: Mapping[str, Any] | None = None,
         "iterations": int(sol.iterations),
         "residual": float(sol.residual),
         "status": int(sol.status),
+        "path": "homotopy" if sol.path is not None and int(sol.path) else "direct",
+        "homotopy_steps": int(sol.steps) if sol.steps is not None else 0,
         "method": cfg.method,
         "tolerance": cfg.tol,
         "identities": identity_gaps(model, sol, params),

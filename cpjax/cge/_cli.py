@@ -28,7 +28,9 @@ def solve(args: argparse.Namespace) -> int:
     run = SolveRun(demo=args.demo, sam=args.sam, spec=args.spec, sets=parse_sets(args.sets),
                    balance=args.balance, seed=args.seed,
                    solver=SolverConfig(method=args.method, tol=args.tol, max_steps=args.max_steps,
-                                       damping=args.damping))
+                                       damping=args.damping, linear_solver=args.linear_solver,
+                                       homotopy=not args.no_homotopy,
+                                       homotopy_steps=args.homotopy_steps))
     status(f"cpjax cge solve: {'demo SAM' if args.demo else args.sam}, "
            f"{len(run.sets)} parameter change(s), {args.method}")
     checks = run_solve(run, args.out)

@@ -16,9 +16,9 @@ year (:class:`cpjax.node.CGEDrivers`: growth fractions per year):
   ``L_t A_t`` so that they keep their weight in the economy;
 * the exogenous carbon price of the year is ``carbon_price_t`` (CNY/t).
 
-Each year is one equilibrium of the CGE with the trading block (:mod:`._ets`), solved by Newton
-from the previous year's solution and differentiated by the implicit function theorem
-(``jax.lax.custom_root``), so ``jax.grad`` of any yearly output reaches drivers, policy
+Each year is one equilibrium of the CGE with the trading block (:mod:`._ets`), solved through
+``make_core`` (the configured method, homotopy on failure) from the previous year's solution and
+differentiated by the implicit function theorem (one linear solve at the solution), so ``jax.grad`` of any yearly output reaches drivers, policy
 (reduction rates, masks, prices) and structural parameters through every year without unrolling
 the Newton iterations.
 """
@@ -26,7 +26,6 @@ the Newton iterations.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from typing import Any, NamedTuple
 
 import jax
@@ -36,8 +35,10 @@ from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
 from ..node._drivers import CGEDrivers
-from ._ets import EtsConfig, YearPolicy, build_layout, ets_report, ets_residual, ets_unknowns
-from ._solve import SolverConfig, _iterate_core, benchmark_guess
+from ._cache import compiled
+from ._equations import backend, evaluate
+from ._ets import EtsBlock, EtsConfig, YearPolicy
+from ._solve import SolverConfig, benchmark_guess, make_core
 from ._structure import Model
 from ._x64 import with_x64
 
@@ -90,7 +91,7 @@ class PathConfig:
     """Settings of the dynamic path (static: changing them recompiles).
 
     Attributes:
-        solver: Newton settings for each year (``method`` must be ``newton`` or ``fixed_point``).
+        solver: solver settings for each year (any method of :class:`~cpjax.cge.SolverConfig`).
         ets: trading-block settings.
         labour_factor, capital_factor: the factor accounts that grow.
         scale_partners: grow the partners' endowments with effective labour.
@@ -163,8 +164,9 @@ def _static(model: Model, cfg: PathConfig) -> _Static:
                                   "fix: set labour_factor / capital_factor")
     top, e_n = [], []
     for s in model.sectors:
-        top.append(st.nodes.index(f"Y.{s}/top"))
-        e_n.append(st.nodes.index(f"Y.{s}/E") if f"Y.{s}/E" in st.nodes else -1)
+        # input-tree nodes by parameter name (an output tree's top has the same node name)
+        top.append(model.param_index[f"tfp.{s}"][1][0])
+        e_n.append(model.param_index[f"aeei.{s}"][1][0] if f"aeei.{s}" in model.param_index else -1)
     fuels = list(model.energy.fuels) if model.energy is not None else []
     fuel_acts = {st.activities.index(f"{k}.{f}") for f in fuels for k in ("Y", "A")
                  if f"{k}.{f}" in st.activities}
@@ -189,14 +191,11 @@ def make_path(model: Model, config: PathConfig = PathConfig()):
     ``tfp_index``, ``status`` (0 converged), ``iterations``, ``residual``, ``z`` (unknowns).
     Call it inside :func:`~cpjax.cge.x64` with float64 inputs (:func:`as_float64`).
     """
-    if config.solver.method not in ("newton", "fixed_point"):
-        raise CpjaxInputError(f"the dynamic path solves with method 'newton' or 'fixed_point', got "
-                              f"{config.solver.method!r}")
-    layout = build_layout(model, config.ets)
-    F = ets_residual(model, layout)
-    core = _iterate_core(F, config.solver)
+    block = EtsBlock.build(model, config.ets)
+    core = make_core(model, config.solver, blocks=[block])
     sx = _static(model, config)
-    z_bench = np.concatenate([benchmark_guess(model), np.zeros(ets_unknowns(layout))])
+    n_cge = model.structure.n_unknowns
+    z_bench = np.concatenate([benchmark_guess(model), block.start()])
 
     def f(params: DynamicParams, drivers: Any, policy: EtsPolicy) -> dict[str, Array]:
         prm0 = params.cge
@@ -232,7 +231,9 @@ def make_path(model: Model, config: PathConfig = PathConfig()):
             yp = YearPolicy(policy.exo, policy.trade, policy.own, red, policy.output_based,
                             policy.indirect, cp, pen, flo, rd, ri, ro)
             sol = core((prm, yp), zx0)
-            rep = ets_report(model, layout, sol.z, prm, yp)
+            u = sol.z[n_cge:]
+            ev = evaluate(model.structure, sol.z[:n_cge], block.apply(prm, u, yp), backend("jax"))
+            rep = block.report(ev, prm, u, yp)
             rep.update(capital=k, labour_index=lab, tfp_index=tfp, status=sol.status,
                        iterations=sol.iterations, residual=sol.residual, z=sol.z)
             zx_next = jnp.where(sol.status == 0, sol.z, zx0)
@@ -248,9 +249,6 @@ def make_path(model: Model, config: PathConfig = PathConfig()):
     return f
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _drivers_tuple(drivers: Any) -> Drivers:
     return Drivers(np.asarray(drivers.years), drivers.tfp_growth, drivers.labour_growth,
                    drivers.aeei, drivers.energy_price_index, drivers.carbon_price)
@@ -259,13 +257,12 @@ def _drivers_tuple(drivers: Any) -> Drivers:
 def compiled_path(model: Model, config: PathConfig = PathConfig(), batched: bool = False):
     """Jitted ``f(params, drivers, policy)`` (cached per model and config); ``batched``: ``vmap``
     over a leading policy axis."""
-    per = _CACHE.setdefault(model, {})
-    key = (config, batched)
-    if key not in per:
+    def build() -> Any:
         f = make_path(model, config)
         g = (lambda p, d, pol: f(p, d._replace(years=None), pol))  # noqa: E731
-        per[key] = jax.jit(jax.vmap(g, in_axes=(None, None, 0)) if batched else g)
-    return per[key]
+        return jax.jit(jax.vmap(g, in_axes=(None, None, 0)) if batched else g)
+
+    return compiled(model, ("path", config, batched), build)
 
 
 @with_x64

@@ -8,6 +8,14 @@ tce).  Physical use moves with the real quantity of the fuel input, so
 direct emissions — the indirect option of the emissions-trading issue counts it separately).
 This is the hook the emissions-trading block uses: ``surcharge`` on the same edges carries
 ``p_carbon * gamma_f * mtce / Xbar`` into fuel prices.
+
+**Counting once.** A transformation sector (refining and coking) buys coal and oil/gas and sells
+products (coke, refined oil) that its users burn again.  The spec's ``[energy] feedstock`` gives,
+per transformation sector and fuel, the share of its use that is turned into products instead of
+burned.  That share is left out of both energy use and emissions at the transformation sector: its
+energy and carbon are counted where the products are burned.  What the sector burns itself (its
+losses and own fuel) is counted there.  So energy use is each tce once and emissions are each tonne
+of CO2 once; ``energy_report`` and the outputs use the burned share ``1 - feedstock`` of each entry.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ class Energy:
     mtce: np.ndarray                    # benchmark physical use
     gamma: np.ndarray                   # emission factor of the entry (0 for electricity)
     xbar: np.ndarray                    # benchmark real quantity of the flow (value units)
+    burned: np.ndarray                  # share of the entry burned (1 - feedstock share)
 
 
 def _read_use(spec: dict[str, Any]) -> dict[str, dict[str, float]]:
@@ -64,8 +73,9 @@ def build_energy(spec: dict[str, Any], st: Structure, sectors: list[str], agents
             raise CpjaxInputError(unknown_name_message("fuel sector", f, sectors, where=f"[energy] fuels of {file}"))
     factors = {str(k): float(v) for k, v in en.get("emission_factors", {}).items()}
     use = _read_use(spec)
+    feedstock = _feedstock(en.get("feedstock", {}), sectors, fuel_type, file)
     users = [u for u in use if any(v > 0 for v in use[u].values())]
-    edge, agent, good, user, fuel, mtce, gamma, xbar = [], [], [], [], [], [], [], []
+    edge, agent, good, user, fuel, mtce, gamma, xbar, burned = [], [], [], [], [], [], [], [], []
     fuels = list(fuel_type)
     for ui, u in enumerate(users):
         for f, v in use[u].items():
@@ -97,10 +107,42 @@ def build_energy(spec: dict[str, Any], st: Structure, sectors: list[str], agents
             fuel.append(fuels.index(f))
             mtce.append(v)
             gamma.append(factors.get(fuel_type[f], 0.0))
+            burned.append(1.0 - feedstock.get(u, {}).get(f, 0.0))
     return Energy(tuple(users), tuple(fuels), fuel_type, factors, np.array(edge, dtype=np.int64),
                   np.array(agent, dtype=np.int64), np.array(good, dtype=np.int64),
                   np.array(user, dtype=np.int64), np.array(fuel, dtype=np.int64),
-                  np.array(mtce), np.array(gamma), np.array(xbar))
+                  np.array(mtce), np.array(gamma), np.array(xbar), np.array(burned))
+
+
+def _feedstock(table: Any, sectors: list[str], fuel_type: dict[str, str], file: str
+               ) -> dict[str, dict[str, float]]:
+    """``[energy] feedstock = { SECTOR = { FUEL = share } }``, checked."""
+    if not isinstance(table, dict):
+        raise CpjaxInputError(f"specification {file}: [energy] feedstock must be a table "
+                              "{{ SECTOR = {{ FUEL = share }} }}")
+    out: dict[str, dict[str, float]] = {}
+    for s_name, row in table.items():
+        if s_name not in sectors:
+            raise CpjaxInputError(unknown_name_message("transformation sector", s_name, sectors,
+                                                       where=f"[energy] feedstock of {file}"))
+        if not isinstance(row, dict):
+            raise CpjaxInputError(f"specification {file}: [energy] feedstock.{s_name} must map fuels "
+                                  "to shares, e.g. {{ COAL = 0.6 }}")
+        out[s_name] = {}
+        for f, v in row.items():
+            if f not in fuel_type:
+                raise CpjaxInputError(unknown_name_message("fuel", f, list(fuel_type),
+                                                           where=f"[energy] feedstock.{s_name} of {file}"))
+            try:
+                share = float(v)
+            except (TypeError, ValueError) as err:
+                raise CpjaxInputError(f"specification {file}: [energy] feedstock.{s_name}.{f} = {v!r} "
+                                      "is not a number") from err
+            if not 0.0 <= share <= 1.0:
+                raise CpjaxInputError(f"specification {file}: [energy] feedstock.{s_name}.{f} = {share} "
+                                      "must be a share in [0, 1]")
+            out[s_name][f] = share
+    return out
 
 
 def energy_report(energy: Energy, ev: dict[str, Any], bench_cons: np.ndarray) -> dict[str, Any]:
@@ -114,7 +156,7 @@ def energy_report(energy: Energy, ev: dict[str, Any], bench_cons: np.ndarray) ->
         num = cq[energy.agent[ag], energy.good[ag]]
         den = bench_cons[energy.agent[ag], energy.good[ag]]
         ratio[ag] = num / den
-    e_use = energy.mtce * ratio
+    e_use = energy.mtce * ratio * energy.burned
     n_u = len(energy.users)
     use_by_user = np.bincount(energy.user, weights=e_use, minlength=n_u)
     em_by_user = np.bincount(energy.user, weights=e_use * energy.gamma, minlength=n_u)

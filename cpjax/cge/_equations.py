@@ -29,48 +29,86 @@ _CD_BAND = 1e-3  # |1 - sigma| below this uses the cumulant expansion around Cob
 
 
 class _Backend:
-    def __init__(self, xp: Any, segsum: Any) -> None:
+    def __init__(self, xp: Any) -> None:
         self.xp = xp
-        self.segsum = segsum
 
 
 def backend(name: str) -> _Backend:
-    """``"jax"`` or ``"numpy"``: the array module and a segment-sum for it."""
+    """``"jax"`` or ``"numpy"``: the array module the equations are written in."""
     if name == "jax":
-        import jax
         import jax.numpy as jnp
 
-        return _Backend(jnp, lambda x, ids, n, sorted_ids=False: jax.ops.segment_sum(
-            x, ids, num_segments=n, indices_are_sorted=sorted_ids))
-    return _Backend(np, lambda x, ids, n, sorted_ids=False: np.bincount(ids, weights=x, minlength=n))
+        return _Backend(jnp)
+    return _Backend(np)
 
 
-def _ces_log(be: _Backend, lr: Any, theta: Any, a_n: Any, a_safe_n: Any, a_e: Any,
-             near: Any, parent: np.ndarray, n_nodes: int) -> Any:
+def _ces_log(xp: Any, lr: Any, theta: Any, a_n: Any, a_safe_n: Any, near: Any, parent: np.ndarray,
+             sums: Any) -> Any:
     """log of the calibrated CES index per node from child log price ratios ``lr``.
 
     ``log C = log(sum theta exp(a lr)) / a`` with ``a = 1 - sigma``.  Near Cobb–Douglas
     (``|a| < 1e-3``) the cumulant expansion ``k1 + a k2/2 + a^2 k3/6 + a^3 k4/24`` is used instead
     (error below 1e-13 for |lr| < 1), so the index and its derivatives are smooth through sigma = 1.
+    ``sums`` is the level's :class:`~cpjax.cge._layout.Segments` (edges -> nodes).
     """
-    xp, seg = be.xp, be.segsum
-    k1 = seg(theta * lr, parent, n_nodes, True)
+    k1 = sums(xp, theta * lr)
     d = lr - k1[parent]
     d2 = d * d
-    c2 = seg(theta * d2, parent, n_nodes, True)
-    c3 = seg(theta * d2 * d, parent, n_nodes, True)
-    c4 = seg(theta * d2 * d2, parent, n_nodes, True) - 3.0 * c2 * c2
+    a_e = a_safe_n[parent]
+    c2, c3, c4, s = sums(xp, xp.stack([theta * d2, theta * d2 * d, theta * d2 * d2,
+                                        theta * xp.exp(a_e * lr)]))
+    c4 = c4 - 3.0 * c2 * c2
     cd = k1 + a_n * c2 / 2.0 + a_n * a_n * c3 / 6.0 + a_n * a_n * a_n * c4 / 24.0
-    general = xp.log(seg(theta * xp.exp(a_e * lr), parent, n_nodes, True)) / a_safe_n
+    general = xp.log(s) / a_safe_n
     return xp.where(near, cd, general)
+
+
+def _tree_pass(st: Structure, xp: Any, lr_leaf: Any, sig_n: Any, leff: Any) -> tuple[Any, Any, Any, Any]:
+    """Unit costs bottom-up and quantities per unit of activity top-down, one tree height at a time.
+
+    Returns ``(lraw, lc, lr, lq_e)``: raw CES index and unit cost per node, child log price and
+    log quantity per unit of activity per edge.
+    """
+    levels = st.levels.levels
+    leaf = st.edge_child_node < 0
+    a_n = 1.0 - sig_n
+    near = xp.abs(a_n) < _CD_BAND
+    a_safe_n = xp.where(near, 1.0, a_n)
+    lraw_l, lc_l, lr_l = [], [], []
+    for lv in levels:  # bottom-up: children (lower heights) are done
+        lr = lr_leaf[lv.e0:lv.e1]
+        if lv.has_node_children:
+            below = xp.concatenate(lc_l) if len(lc_l) > 1 else lc_l[0]
+            lr = xp.where(leaf[lv.e0:lv.e1], lr, below[lv.child_node])
+        sl = slice(lv.n0, lv.n1)
+        lraw = _ces_log(xp, lr, st.edge_theta[lv.e0:lv.e1], a_n[sl], a_safe_n[sl], near[sl],
+                        lv.parent_local, lv.sums)
+        lraw_l.append(lraw)
+        lc_l.append(lraw - leff[sl])
+        lr_l.append(lr)
+    lq_l: list[Any] = [None] * len(levels)
+    for k in range(len(levels) - 1, -1, -1):  # top-down: parents (higher heights) are done
+        lv = levels[k]
+        sl = slice(lv.n0, lv.n1)
+        if lv.is_top.all():
+            lq = xp.zeros(lv.n1 - lv.n0)
+        else:
+            upper = [x for x in lq_l[k + 1:]]
+            above = xp.concatenate(upper) if len(upper) > 1 else upper[0]
+            lq = xp.where(lv.is_top, 0.0, above[lv.parent_edge_upper])
+        p = lv.parent_local
+        lq_l[k] = lq[p] - leff[sl][p] + sig_n[sl][p] * (lraw_l[k][p] - lr_l[k])
+    cat = (lambda xs: xs[0] if len(xs) == 1 else xp.concatenate(xs))  # noqa: E731
+    return cat(lraw_l), cat(lc_l), cat(lr_l), cat(lq_l)
 
 
 def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[str, Any]:
     """Every intermediate quantity of the model at unknowns ``z`` and parameters ``prm``."""
-    xp, seg = be.xp, be.segsum
-    n_g, n_a, n_h = len(st.goods), len(st.activities), len(st.agents)
+    xp = be.xp
+    lv = st.levels
+    n_g, n_h = len(st.goods), len(st.agents)
+    n_a = len(st.activities)
     n_f, n_x = len(st.free_goods), len(st.aux_goods)
-    n_n, n_e = len(st.nodes), len(st.edge_parent)
     lp_free = z[:n_f]
     ly = z[n_f:n_f + n_a]
     mrel = z[n_f + n_a:n_f + n_a + n_h]
@@ -88,43 +126,18 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
 
     # signed elasticities: CES on inputs, CET (negative) on outputs
     sig_n = xp.where(st.node_is_input, prm["sigma"], -prm["sigma"])
-    sig_e = sig_n[st.edge_parent]
     leaf = st.edge_child_node < 0
     g_idx = np.where(leaf, st.edge_good, 0)
-    c_idx = np.where(leaf, 0, st.edge_child_node)
     pw, tax, sur = prm["pw"], prm["tax"], prm["surcharge"]
     leaf_price = pw * p[g_idx] * (1.0 + tax) + sur
-    lr_leaf = xp.log(leaf_price) - np.log1p(st.edge_tbar)
-    lr_leaf = xp.where(leaf, lr_leaf, 0.0)
+    lr_leaf = xp.where(leaf, xp.log(leaf_price) - np.log1p(st.edge_tbar), 0.0)
     leff = xp.log(prm["eff"])
+    lraw, lc, lr, lq_e = _tree_pass(st, xp, lr_leaf, sig_n, leff)
 
-    # unit costs/revenues bottom-up (depth + 1 sweeps over all edges)
-    lc = xp.zeros(n_n)
-    lraw = xp.zeros(n_n)
-    lr = lr_leaf
-    a_n = 1.0 - sig_n
-    near = xp.abs(a_n) < _CD_BAND
-    a_safe_n = xp.where(near, 1.0, a_n)
-    a_e = a_safe_n[st.edge_parent]
-    for _ in range(st.depth):  # a node of height h is exact after h sweeps
-        lr = xp.where(leaf, lr_leaf, lc[c_idx])
-        lraw = _ces_log(be, lr, st.edge_theta, a_n, a_safe_n, a_e, near, st.edge_parent, n_n)
-        lc = lraw - leff
-
-    # quantities per unit of activity, top-down
-    top = st.node_parent_edge < 0
-    pe_idx = np.where(top, 0, st.node_parent_edge)
-    lq = xp.zeros(n_n)
-    lq_e = xp.zeros(n_e)
-    for _ in range(st.depth):  # edges at depth d are exact after d sweeps
-        lq_e = lq[st.edge_parent] - leff[st.edge_parent] + sig_e * (lraw[st.edge_parent] - lr)
-        lq = xp.where(top, 0.0, lq_e[pe_idx])
     x_leaf = xp.where(leaf, st.edge_xbar * xp.exp(lq_e) * y[st.node_act[st.edge_parent]], 0.0)
     flow = pw * x_leaf  # in units of the good
-    inp = st.edge_is_input & leaf
-    out = (~st.edge_is_input) & leaf
-    dem_act = seg(xp.where(inp, flow, 0.0), g_idx, n_g)
-    sup_act = seg(xp.where(out, flow, 0.0), g_idx, n_g)
+    dem_act = lv.inputs_to_goods(xp, flow)
+    sup_act = lv.outputs_to_goods(xp, flow)
 
     # zero profit
     lcost = lc[st.act_top_in] + xp.log1p(prm["act_tax"]) - np.log1p(st.act_tbar)
@@ -134,10 +147,7 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
     # taxes
     act_rev = prm["act_tax"] * st.act_vin * xp.exp(lc[st.act_top_in]) * y
     leaf_rev = tax * pw * p[g_idx] * x_leaf
-    tax_in = seg(xp.where(st.act_tax_agent >= 0, act_rev, 0.0),
-                 np.maximum(st.act_tax_agent, 0), n_h)
-    tax_in = tax_in + seg(xp.where((st.edge_tax_agent >= 0) & leaf, leaf_rev, 0.0),
-                          np.maximum(st.edge_tax_agent, 0), n_h)
+    tax_in = lv.act_tax_to_agents(xp, act_rev) + lv.leaf_tax_to_agents(xp, leaf_rev)
     # a surcharge on an input is a specific tax paid to the surcharge agent; on an output (the
     # emissions-trading block's output-based allocation) it is a specific subsidy paid by it
     sur_rev = xp.sum(xp.where(st.edge_is_input, sur, -sur) * x_leaf)
@@ -171,7 +181,8 @@ def evaluate(st: Structure, z: Any, prm: dict[str, Any], be: _Backend) -> dict[s
     mkt = (demand - supply) / st.good_scale
 
     return {
-        "lp": lp, "p": p, "y": y, "m": m, "lc": lc, "lraw": lraw, "lq_e": lq_e,
+        "lp": lp, "p": p, "y": y, "m": m, "lc": lc, "lraw": lraw, "lq_e": lq_e, "lr": lr,
+        "leaf_price": leaf_price, "sig_n": sig_n, "beta": beta,
         "x_leaf": x_leaf, "flow": flow, "dem_act": dem_act, "sup_act": sup_act,
         "zp": zp, "mkt": mkt, "inc_res": inc_res, "income": income, "cons": cons,
         "cons_qty": cons_qty, "transfers": transfers, "tax_in": tax_in, "endow": endow,

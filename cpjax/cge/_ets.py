@@ -20,6 +20,15 @@ government receives it. Regimes, as masks over sectors (so a batch of scenarios 
   ``π_i ∈ [0, penalty]`` with ``EM_i − F_i ⟂ π_i`` (the same smoothing on both bounds): it abates to
   its allocation when that costs less than the penalty, else pays the penalty on the excess.
 
+Trading volume: what changes hands.  Exogenous-price sectors trade their whole net position
+``|EM_i − F_i|`` with the outside market; inside the trading market buyers (``EM_i > F_i``) can buy
+at most what sellers offer and sellers sell at most what buyers need, so the volume is
+``min(Σ purchases, Σ sales)``: zero with a slack cap where every sector keeps a surplus, equal to
+both sides when the cap binds, and continuous as the cap tightens.
+
+The block follows the :class:`~cpjax.cge.Block` protocol (:class:`EtsBlock`), so the solvers of
+``make_core`` solve it with the CGE.
+
 Emissions (eq. 15): direct ``EM_i = Σ_f fuel_{f,i} γ_f`` (coal, oil, gas) by default; with
 ``indirect = 1`` covered sectors also count their purchased thermal power at the power sector's
 benchmark emissions per unit of output (never added to the provincial total: no double counting).
@@ -38,12 +47,10 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ._equations import backend, evaluate
 from ._outputs import scalar_output
 from ._structure import Model
 
-__all__ = ["EtsConfig", "EtsLayout", "YearPolicy", "build_layout", "ets_unknowns", "ets_residual",
-           "ets_report", "apply_ets"]
+__all__ = ["EtsConfig", "EtsLayout", "YearPolicy", "EtsBlock", "build_layout", "apply_ets"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +61,6 @@ class EtsConfig:
         value_unit_cny: CNY per SAM value unit (1e8: the demo SAM is in 100 million CNY).
         smoothing_cny: width ``w`` of the softplus smoothing of the complementarity (CNY/t).
         price_scale_cny: scale ``P`` relating price gaps to emission gaps in the equations (CNY/t).
-        volume_smoothing_mt: ``ε`` of the smooth absolute value in the trading volume (Mt).
         indirect_good: the electricity good whose purchase carries indirect emissions.
         allocation_recipient: agent receiving grandfathered allocations (None: first enterprise,
             else first household).
@@ -63,7 +69,6 @@ class EtsConfig:
     value_unit_cny: float = 1e8
     smoothing_cny: float = 0.1
     price_scale_cny: float = 100.0
-    volume_smoothing_mt: float = 1e-3
     indirect_good: str = "TPOW"
     allocation_recipient: str | None = None
 
@@ -115,12 +120,12 @@ def build_layout(model: Model, config: EtsConfig = EtsConfig()) -> EtsLayout:
     act_sector = {st.activities.index(f"Y.{s}"): k for s, k in sec.items()}
     edge, sector, coef, ind = [], [], [], []
     for k in range(len(en.edge)):
-        if en.edge[k] < 0 or en.gamma[k] <= 0:
+        if en.edge[k] < 0 or en.gamma[k] * en.burned[k] <= 0:
             continue
         act = int(st.node_act[st.edge_parent[en.edge[k]]])
         edge.append(int(en.edge[k]))
         sector.append(act_sector[act])
-        coef.append(en.gamma[k] * en.mtce[k] / en.xbar[k])
+        coef.append(en.gamma[k] * en.burned[k] * en.mtce[k] / en.xbar[k])
         ind.append(False)
     g_el = config.indirect_good
     if g_el in sec:
@@ -161,11 +166,6 @@ def build_layout(model: Model, config: EtsConfig = EtsConfig()) -> EtsLayout:
                      np.array(sector, dtype=np.int64), np.array(coef), np.array(ind, dtype=bool),
                      out_edge, out_sector, int(st.numeraire), int(st.surcharge_agent), recipient,
                      1e6 / config.value_unit_cny, config)
-
-
-def ets_unknowns(layout: EtsLayout) -> int:
-    """Number of unknowns the block adds (one market price, one shadow price per sector)."""
-    return 1 + len(layout.sectors)
 
 
 def _softplus(x: Array, w: float) -> Array:
@@ -224,20 +224,52 @@ def _allocation(yp: YearPolicy, output: Array) -> Array:
     return (1.0 - yp.output_based) * base + yp.output_based * oba
 
 
-def ets_residual(model: Model, layout: EtsLayout):
-    """``F(z_aug, (prm, yp))``: the CGE residual with the trading block and its market equations."""
-    st = model.structure
-    be = backend("jax")
-    n = layout.n_cge
-    keep = np.nonzero(np.arange(len(st.goods)) != st.numeraire)[0]
-    P = layout.config.price_scale_cny
+def trading_volume(yp: YearPolicy, d: Array) -> Array:
+    """Allowances that change hands (Mt): exogenous-price sectors' net positions plus, inside the
+    market, ``min(purchases, sales)`` (``d = EM − F`` per sector)."""
+    buy = jnp.sum(yp.trade * jnp.maximum(d, 0.0))
+    sell = jnp.sum(yp.trade * jnp.maximum(-d, 0.0))
+    return jnp.sum(yp.exo * jnp.abs(d)) + jnp.minimum(buy, sell)
 
-    def F(zx: Array, args: tuple[dict[str, Array], YearPolicy]) -> Array:
-        prm, yp = args
-        z, u = zx[:n], zx[n:]
-        prm_e = apply_ets(layout, prm, u, yp)
-        ev = evaluate(st, z, prm_e, be)
-        r_cge = jnp.concatenate([ev["zp"], ev["mkt"][keep], ev["inc_res"]])[st.pair]
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EtsBlock:
+    """The emissions-trading block as a :class:`~cpjax.cge.Block`: unknowns ``u`` (the market
+    price's free unknown and one shadow-price unknown per sector), arguments a :class:`YearPolicy`.
+
+    Example:
+        >>> block = EtsBlock.build(model)  # doctest: +SKIP
+        >>> core = make_core(model, SolverConfig(), blocks=[block])  # doctest: +SKIP
+    """
+
+    layout: EtsLayout
+    model: Model
+    name: str = "ets"
+
+    @staticmethod
+    def build(model: Model, config: EtsConfig = EtsConfig()) -> EtsBlock:
+        return EtsBlock(build_layout(model, config), model)
+
+    @property
+    def unknowns(self) -> int:
+        return 1 + len(self.layout.sectors)
+
+    def start(self) -> np.ndarray:
+        return np.zeros(self.unknowns)
+
+    def neutral(self, yp: YearPolicy) -> YearPolicy:
+        """No covered sector: no carbon price, trivial block equations ``u = 0``."""
+        z = jnp.zeros_like(yp.exo)
+        return yp._replace(exo=z, trade=z, own=z)
+
+    def apply(self, prm: dict[str, Array], u: Array, yp: YearPolicy) -> dict[str, Array]:
+        return apply_ets(self.layout, prm, u, yp)
+
+    def residual(self, ev: dict[str, Array], prm: dict[str, Array], u: Array, yp: YearPolicy) -> Array:
+        """Market clearing (trading) and the sectors' own allocations (no trading), smoothed;
+        ``u = 0`` for the unknowns a policy does not use."""
+        layout = self.layout
+        P = layout.config.price_scale_cny
         direct, indirect, output = _sector_sums(layout, ev, yp)
         em = direct + yp.indirect * indirect
         alloc = _allocation(yp, output)
@@ -250,58 +282,44 @@ def ets_residual(model: Model, layout: EtsLayout):
         scale_o = ref * yp.own + (1.0 - yp.own)
         r_o = yp.own * ((em - alloc) / jnp.maximum(scale_o, 1e-12) - (u[1:] - p_own) / P) \
             + (1.0 - yp.own) * u[1:] / P
-        return jnp.concatenate([r_cge, r_t[None], r_o])
+        return jnp.concatenate([r_t[None], r_o])
 
-    return F
-
-
-def _sabs(x: Array, eps: float) -> Array:
-    return jnp.sqrt(x * x + eps * eps) - eps
-
-
-def ets_report(model: Model, layout: EtsLayout, zx: Array, prm: dict[str, Array],
+    def report(self, ev: dict[str, Array], prm: dict[str, Array], u: Array,
                yp: YearPolicy) -> dict[str, Array]:
-    """Year outputs at a solution (JAX, differentiable): prices, emissions, volume, revenue..."""
-    st = model.structure
-    be = backend("jax")
-    n = layout.n_cge
-    z, u = zx[:n], zx[n:]
-    prm_e = apply_ets(layout, prm, u, yp)
-    ev = evaluate(st, z, prm_e, be)
-    direct, indirect, output = _sector_sums(layout, ev, yp)
-    em = direct + yp.indirect * indirect
-    alloc = _allocation(yp, output)
-    p_t, _, pi = prices(layout, u, yp)
-    d = em - alloc
-    eps = layout.config.volume_smoothing_mt
-    volume = jnp.sum(yp.exo * _sabs(d, eps)) + 0.5 * (
-        jnp.sum(yp.trade * _sabs(d, eps)) + _sabs(jnp.sum(yp.trade * d), eps))
-    act_t = jnp.max(yp.trade)
-    act_x = jnp.max(yp.exo)
-    market_price = act_t * p_t + (1.0 - act_t) * act_x * yp.exo_price
-    covered = yp.exo + yp.trade + yp.own
-    hh = [h for h, a in enumerate(st.agents) if model.roles[a] == "households"][0]
-    sav = [h for h, a in enumerate(st.agents) if model.roles[a] == "savings"]
-    real_c = ev["cons"][hh] / jnp.exp(ev["lpcd"][hh])
-    # real fixed investment: the savings account's purchases of domestic sector goods (its
-    # payments to the trade partners are lending, not capital formation)
-    goods = np.array([st.goods.index(s) for s in model.sectors], dtype=np.int64)
-    invest = jnp.sum(ev["cons_qty"][sav[0], goods]) if sav else jnp.zeros(())
-    return {
-        "carbon_price": market_price,
-        "sector_price": pi * covered,
-        "energy_mtce": scalar_output(model, "energy_mtce.total")(ev),
-        "emissions_mt": scalar_output(model, "emissions_mt.total")(ev),
-        "covered_emissions_mt": jnp.sum(covered * em),
-        "cap_mt": jnp.sum(yp.trade * alloc),
-        "allocation_mt": alloc,
-        "trading_volume_mt": volume,
-        "carbon_revenue": jnp.sum(pi * covered * d) * layout.value_factor * prm["fixed_price"][0],
-        "sector_emissions_mt": direct,
-        "sector_indirect_mt": indirect,
-        "sector_output": output,
-        "gdp": scalar_output(model, "gdp")(ev),
-        "government_income": ev["m"][layout.gov],
-        "real_consumption": real_c,
-        "investment_real": invest,
-    }
+        """Year outputs (differentiable): prices, emissions, volume, revenue, GDP, welfare..."""
+        model, layout = self.model, self.layout
+        st = model.structure
+        direct, indirect, output = _sector_sums(layout, ev, yp)
+        em = direct + yp.indirect * indirect
+        alloc = _allocation(yp, output)
+        p_t, _, pi = prices(layout, u, yp)
+        d = em - alloc
+        act_t = jnp.max(yp.trade)
+        act_x = jnp.max(yp.exo)
+        market_price = act_t * p_t + (1.0 - act_t) * act_x * yp.exo_price
+        covered = yp.exo + yp.trade + yp.own
+        hh = [h for h, a in enumerate(st.agents) if model.roles[a] == "households"][0]
+        sav = [h for h, a in enumerate(st.agents) if model.roles[a] == "savings"]
+        real_c = ev["cons"][hh] / jnp.exp(ev["lpcd"][hh])
+        # real fixed investment: the savings account's purchases of domestic sector goods (its
+        # payments to the trade partners are lending, not capital formation)
+        goods = np.array([st.goods.index(s) for s in model.sectors], dtype=np.int64)
+        invest = jnp.sum(ev["cons_qty"][sav[0], goods]) if sav else jnp.zeros(())
+        return {
+            "carbon_price": market_price,
+            "sector_price": pi * covered,
+            "energy_mtce": scalar_output(model, "energy_mtce.total")(ev),
+            "emissions_mt": scalar_output(model, "emissions_mt.total")(ev),
+            "covered_emissions_mt": jnp.sum(covered * em),
+            "cap_mt": jnp.sum(yp.trade * alloc),
+            "allocation_mt": alloc,
+            "trading_volume_mt": trading_volume(yp, d),
+            "carbon_revenue": jnp.sum(pi * covered * d) * layout.value_factor * prm["fixed_price"][0],
+            "sector_emissions_mt": direct,
+            "sector_indirect_mt": indirect,
+            "sector_output": output,
+            "gdp": scalar_output(model, "gdp")(ev),
+            "government_income": ev["m"][layout.gov],
+            "real_consumption": real_c,
+            "investment_real": invest,
+        }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -10,23 +9,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._cache import compiled
 from ._dynamics import as_float64
-from ._ets import (
-    EtsConfig,
-    YearPolicy,
-    apply_ets,
-    build_layout,
-    ets_report,
-    ets_residual,
-    ets_unknowns,
-)
-from ._solve import SolverConfig, _iterate_core, benchmark_guess
+from ._ets import EtsBlock, EtsConfig, YearPolicy
+from ._solve import SolverConfig, make_core
 from ._structure import Model
 from ._x64 import with_x64
 
 __all__ = ["EtsSolution", "solve_ets", "year_policy"]
-
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class EtsSolution(NamedTuple):
@@ -65,19 +55,27 @@ def year_policy(model: Model, *, exo: Any = (), trade: Any = (), own: Any = (),
 
 
 def _compiled(model: Model, cfg: SolverConfig, ets: EtsConfig):
-    per = _CACHE.setdefault(model, {})
-    key = (cfg, ets)
-    if key not in per:
-        layout = build_layout(model, ets)
-        core = _iterate_core(ets_residual(model, layout), cfg)
+    def build() -> tuple:
+        block = EtsBlock.build(model, ets)
+        core = make_core(model, cfg, blocks=[block])
+        n = model.structure.n_unknowns
 
         def run(prm: dict, yp: YearPolicy, zx0: jax.Array) -> tuple:
             sol = core((prm, yp), zx0)
-            u = sol.z[layout.n_cge:]
-            return sol, ets_report(model, layout, sol.z, prm, yp), apply_ets(layout, prm, u, yp)
+            u = sol.z[n:]
+            ev = _evaluate(model, block, sol.z, prm, yp)
+            return sol, block.report(ev, prm, u, yp), block.apply(prm, u, yp)
 
-        per[key] = (jax.jit(run), layout)
-    return per[key]
+        return jax.jit(run), block
+
+    return compiled(model, ("solve_ets", cfg, ets), build)
+
+
+def _evaluate(model: Model, block: EtsBlock, zx: jax.Array, prm: dict, yp: YearPolicy) -> dict:
+    from ._equations import backend, evaluate
+
+    n = model.structure.n_unknowns
+    return evaluate(model.structure, zx[:n], block.apply(prm, zx[n:], yp), backend("jax"))
 
 
 @with_x64
@@ -91,12 +89,15 @@ def solve_ets(model: Model, yp: YearPolicy, params: Mapping[str, Any] | None = N
         >>> sol = solve_ets(model, yp); sol.report["carbon_price"]  # doctest: +SKIP
     """
     cfg = config or SolverConfig(method="newton", tol=1e-10, max_steps=60)
-    fn, layout = _compiled(model, cfg, ets or EtsConfig())
+    fn, block = _compiled(model, cfg, ets or EtsConfig())
+    n = model.structure.n_unknowns
     if zx0 is None:
-        zx0 = np.concatenate([benchmark_guess(model), np.zeros(ets_unknowns(layout))])
+        from ._solve import benchmark_guess
+
+        zx0 = np.concatenate([benchmark_guess(model), block.start()])
     prm = as_float64(dict(params if params is not None else model.params))
     sol, rep, prm_e = fn(prm, as_float64(yp), jnp.asarray(zx0, jnp.float64))
     zx = np.asarray(sol.z)
-    return EtsSolution(zx[:layout.n_cge], zx[layout.n_cge:], {k: np.asarray(v) for k, v in rep.items()},
+    return EtsSolution(zx[:n], zx[n:], {k: np.asarray(v) for k, v in rep.items()},
                        {k: np.asarray(v) for k, v in prm_e.items()}, int(sol.iterations),
                        float(sol.residual), int(sol.status))

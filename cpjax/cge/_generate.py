@@ -15,7 +15,7 @@ import numpy as np
 
 from ._sam import Sam, balance_ras
 
-__all__ = ["random_sam", "split_sectors"]
+__all__ = ["random_sam", "split_sectors", "sector_counts", "generated_model"]
 
 
 def random_sam(n_sectors: int, seed: int, two_partners: bool = True) -> tuple[Sam, dict[str, Any]]:
@@ -99,18 +99,28 @@ def random_sam(n_sectors: int, seed: int, two_partners: bool = True) -> tuple[Sa
     return sam, spec
 
 
-def split_sectors(sam: Sam, spec: dict[str, Any], k: int, seed: int = 0,
+def sector_counts(sectors: list[str], n_sectors: int) -> dict[str, int]:
+    """Copies per sector so that ``len(sectors)`` sectors become ``n_sectors`` (as even as possible)."""
+    base, extra = divmod(int(n_sectors), len(sectors))
+    if base < 1:
+        raise ValueError(f"cannot make {n_sectors} sectors from {len(sectors)}")
+    return {s: base + (i < extra) for i, s in enumerate(sectors)}
+
+
+def split_sectors(sam: Sam, spec: dict[str, Any], k: int | dict[str, int], seed: int = 0,
                   noise: float = 0.2) -> tuple[Sam, dict[str, Any]]:
-    """Split every sector into ``k`` perturbed copies ``<name>_1..k`` (energy table dropped)."""
+    """Split every sector into ``k`` perturbed copies ``<name>_1..k`` (energy table dropped);
+    ``k`` may be a number of copies per sector (see :func:`sector_counts`)."""
     rng = np.random.default_rng(seed)
     sectors = list(spec["accounts"]["sectors"])
+    counts = k if isinstance(k, dict) else {s: int(k) for s in sectors}
     names: list[str] = []
     weight: list[float] = []
     origin: list[int] = []
     for a_idx, a in enumerate(sam.accounts):
         if a in sectors:
-            w = rng.dirichlet(np.full(k, 5.0))
-            for c in range(k):
+            w = rng.dirichlet(np.full(counts[a], 5.0))
+            for c in range(counts[a]):
                 names.append(f"{a}_{c + 1}")
                 weight.append(w[c])
                 origin.append(a_idx)
@@ -124,7 +134,7 @@ def split_sectors(sam: Sam, spec: dict[str, Any], k: int, seed: int = 0,
     v = v * np.exp(noise * rng.standard_normal(v.shape))
     out, _ = balance_ras(Sam(tuple(names), v, source=f"{sam.source} split x{k}"))
     sp = copy.deepcopy({key: val for key, val in spec.items() if key != "energy"})
-    expand = {s: [f"{s}_{c + 1}" for c in range(k)] for s in sectors}
+    expand = {s: [f"{s}_{c + 1}" for c in range(counts[s])] for s in sectors}
     sp["accounts"]["sectors"] = [x for s in sectors for x in expand[s]]
     for nd in sp.get("production", {}).get("nests", {}).values():
         nd["children"] = [x for c in nd["children"] for x in expand.get(c, [c])]
@@ -135,5 +145,20 @@ def split_sectors(sam: Sam, spec: dict[str, Any], k: int, seed: int = 0,
     clo = sp["closure"]
     if clo["numeraire"] in expand:
         clo["numeraire"] = expand[clo["numeraire"]][0]
-    sp["model"] = {**sp.get("model", {}), "name": f"{sp.get('model', {}).get('name', 'cge')}-x{k}"}
+    label = f"x{k}" if not isinstance(k, dict) else f"{len(sp['accounts']['sectors'])}"
+    sp["model"] = {**sp.get("model", {}), "name": f"{sp.get('model', {}).get('name', 'cge')}-{label}"}
     return out, sp
+
+
+def generated_model(n_sectors: int, seed: int = 0) -> Any:
+    """The shipped provincial model with its 15 sectors split into ``n_sectors`` perturbed,
+    RAS-balanced copies (the 45-, 135- and 400-sector benchmark models)."""
+    from ._build import build_model
+    from ._load import demo_paths
+    from ._sam import load_sam
+    from ._spec import load_spec
+
+    sam_path, spec_path = demo_paths()
+    sam, spec = load_sam(sam_path), load_spec(spec_path)
+    counts = sector_counts(list(spec["accounts"]["sectors"]), n_sectors)
+    return build_model(*split_sectors(sam, spec, counts, seed=seed))

@@ -26,12 +26,18 @@ Names: ``sigma.<activity>.<nest>`` (e.g. ``sigma.Y.STEEL.VAE``), ``eff.<activity
 aliases ``tfp.<sector>``, ``aeei.<sector>``, ``tax.<sector>`` (production tax),
 ``tariff.<sector>``, ``armington.<sector>``, ``cet.<sector>``, ``pwm.<partner>.<sector>``,
 ``pwe.<partner>.<sector>``, ``supply.<factor>`` (total endowment, scaled over owners).
+
+Every function that takes parameter names (``set_params``, ``get_param``, ``implicit_gradient``,
+``finite_difference_gradient``, the calibration and sweep paths) resolves them through
+:func:`param_ref`, so a name is accepted everywhere or nowhere.  ``supply.<factor>`` is a derived
+parameter: the multiple of the benchmark total endowment of the factor (every owner's endowment
+scaled alike); its gradient is the chain rule over the endowments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -40,7 +46,8 @@ from .._errors import CpjaxInputError, close_matches
 if TYPE_CHECKING:
     from ._structure import Model
 
-__all__ = ["build_param_index", "set_params", "get_param", "param_names"]
+__all__ = ["build_param_index", "set_params", "get_param", "param_names", "ParamRef", "param_ref",
+           "get_value", "set_value", "grad_value"]
 
 
 def build_param_index(model: Model) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -95,25 +102,76 @@ def build_param_index(model: Model) -> dict[str, tuple[str, tuple[int, ...]]]:
     return idx
 
 
+class ParamRef(NamedTuple):
+    """Where a named parameter lives: ``params[key][index]``, or (``column`` set) the scale of
+    column ``column`` of ``params["endow"]`` relative to the benchmark (``supply.<factor>``)."""
+
+    name: str
+    key: str
+    index: tuple[int, ...]
+    column: int = -1
+
+
 def param_names(model: Model) -> list[str]:
-    """All parameter names that :func:`set_params` accepts (plus ``supply.<factor>``)."""
+    """All parameter names, as every function that takes names accepts them."""
     return sorted(model.param_index) + [f"supply.{f}" for f in model.factors]
 
 
-def get_param(model: Model, params: Mapping[str, Any], name: str) -> float:
-    """Value of one named parameter."""
-    key, ix = _lookup(model, name)
-    return float(np.asarray(params[key])[ix])
-
-
-def _lookup(model: Model, name: str) -> tuple[str, tuple[int, ...]]:
+def param_ref(model: Model, name: str) -> ParamRef:
+    """Resolve a parameter name (raises :class:`~cpjax.CpjaxInputError` with close matches)."""
     if name in model.param_index:
-        return model.param_index[name]
+        key, ix = model.param_index[name]
+        return ParamRef(name, key, ix)
+    if name.startswith("supply.") and name[7:] in model.factors:
+        return ParamRef(name, "endow", (), model.structure.goods.index(name[7:]))
     near = close_matches(name, param_names(model), n=3)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
     prefixes = sorted({n.split(".")[0] for n in param_names(model)})
     raise CpjaxInputError(f"unknown parameter {name!r}{hint} Parameter names start with one of "
                           f"{', '.join(prefixes)} (see docs/cge.md, 'Parameters').")
+
+
+def _bench_column(model: Model, col: int) -> np.ndarray:
+    return np.asarray(model.params["endow"], dtype=np.float64)[:, col]
+
+
+def get_value(model: Model, params: Mapping[str, Any], ref: ParamRef) -> Any:
+    """The value of ``ref`` in ``params`` (NumPy or JAX arrays)."""
+    if ref.column >= 0:
+        return params["endow"][:, ref.column].sum() / _bench_column(model, ref.column).sum()
+    return params[ref.key][ref.index]
+
+
+def set_value(model: Model, params: Mapping[str, Any], ref: ParamRef, value: Any) -> dict[str, Any]:
+    """A new dict with ``ref`` set to ``value`` (JAX: functional update, differentiable)."""
+    out = dict(params)
+    if ref.column >= 0:
+        col = value * _bench_column(model, ref.column)
+        arr = out["endow"]
+        out["endow"] = (arr.at[:, ref.column].set(col) if hasattr(arr, "at")
+                        else _np_set(arr, (slice(None), ref.column), col))
+        return out
+    arr = out[ref.key]
+    out[ref.key] = arr.at[ref.index].set(value) if hasattr(arr, "at") else _np_set(arr, ref.index, value)
+    return out
+
+
+def _np_set(arr: Any, ix: Any, value: Any) -> np.ndarray:
+    new = np.array(arr, dtype=np.float64, copy=True)
+    new[ix] = value
+    return new
+
+
+def grad_value(model: Model, grads: Mapping[str, Any], ref: ParamRef) -> Any:
+    """d output / d ``ref`` from the gradient with respect to the whole parameter dict."""
+    if ref.column >= 0:
+        return grads["endow"][:, ref.column] @ _bench_column(model, ref.column)
+    return grads[ref.key][ref.index]
+
+
+def get_param(model: Model, params: Mapping[str, Any], name: str) -> float:
+    """Value of one named parameter (``supply.<factor>``: multiple of the benchmark supply)."""
+    return float(get_value(model, {k: np.asarray(v) for k, v in params.items()}, param_ref(model, name)))
 
 
 def set_params(model: Model, params: Mapping[str, Any] | None = None,
@@ -141,11 +199,14 @@ def set_params(model: Model, params: Mapping[str, Any] | None = None,
             raise CpjaxInputError(f"parameter {name}: value {value!r} is not a number") from err
         if not np.isfinite(v):
             raise CpjaxInputError(f"parameter {name}: value {v} is not finite")
-        if name.startswith("supply.") and name[7:] in model.factors:
-            g = model.structure.goods.index(name[7:])
-            out["endow"][:, g] = model.params["endow"][:, g] * v
+        ref = param_ref(model, name)
+        if ref.column >= 0:
+            if v <= 0:
+                raise CpjaxInputError(f"parameter {name} = {v}: must be > 0 (a multiple of the "
+                                      "benchmark supply)")
+            out["endow"][:, ref.column] = model.params["endow"][:, ref.column] * v
             continue
-        key, ix = _lookup(model, name)
+        key, ix = ref.key, ref.index
         if key == "sigma" and v < 0:
             raise CpjaxInputError(f"parameter {name} = {v}: elasticities must be >= 0")
         if key in ("eff", "fixed_price", "pw") and v <= 0:

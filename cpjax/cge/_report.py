@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ._energy import energy_report
+from .._errors import CpjaxInputError
+from ._outputs import output_names, output_vector
 from ._solve import Solution, evaluate_solution
 from ._structure import Model
 
@@ -56,60 +57,50 @@ def macro(model: Model, ev: Mapping[str, Any]) -> dict[str, float]:
 
 def solution_dict(model: Model, sol: Solution | Any, params: Mapping[str, Any] | None = None,
                   ) -> dict[str, float]:
-    """Every variable of the solution by name (prices, activity levels, incomes, flows, macro).
+    """Every variable of the solution by name; the names depend on the model only, never on the
+    values (a flow that falls to zero is reported as 0.0).
 
-    Names: ``price.<good>``, ``activity.<activity>``, ``income.<agent>``,
-    ``adjust.<good>.<agent>``, ``input.<activity>.<good>`` and ``output.<activity>.<good>``
-    (real flows, benchmark value units), ``consumption.<agent>.<good>``,
-    ``transfer.<from>.<to>``, ``tax_revenue.<agent>``, ``real_consumption.<agent>``,
-    ``welfare_ev.<agent>`` (equivalent variation at benchmark prices, Cobb–Douglas agents),
-    ``macro.<name>`` and, with an ``[energy]`` table, ``energy_mtce.<user>`` and
-    ``emissions_mt.<user>``.
+    Names: every output of :func:`~cpjax.cge.output_names` (prices, activity levels, incomes,
+    real consumption, utility, EV and CV per household, GDP, energy and emissions in total and
+    per user), ``adjust.<good>.<agent>``, ``input.<activity>.<good>`` and
+    ``output.<activity>.<good>`` (real flows, benchmark value units),
+    ``consumption.<agent>.<good>`` (goods in the agent's benchmark bundle),
+    ``transfer.<from>.<to>`` (payments the closure allows), ``tax_revenue.<agent>`` (every agent
+    that receives a tax or the carbon surcharges) and ``macro.<name>``.
     """
     st = model.structure
     params = params if params is not None else model.params
-    z = np.asarray(sol.z if hasattr(sol, "z") else sol, dtype=np.float64)
+    z = np.asarray(sol.z if hasattr(sol, "z") else sol, dtype=np.float64)[:st.n_unknowns]
     ev = evaluate_solution(model, z, params)
-    out: dict[str, float] = {}
-    for g, name in enumerate(st.goods):
-        out[f"price.{name}"] = float(ev["p"][g])
-    for a, name in enumerate(st.activities):
-        out[f"activity.{name}"] = float(ev["y"][a])
-    for h, name in enumerate(st.agents):
-        out[f"income.{name}"] = float(ev["m"][h])
+    out: dict[str, float] = dict(zip(output_names(model), output_vector(model, np)(ev).tolist()))
     for k, (g, h) in enumerate(zip(st.aux_goods, st.aux_agents)):
         out[f"adjust.{st.goods[g]}.{st.agents[h]}"] = float(ev["aux"][k] * st.good_scale[g])
-    leaf = np.nonzero(st.edge_child_node >= -1)[0]
-    for e in leaf:
-        if st.edge_child_node[e] >= 0:
-            continue
+    for e in np.nonzero(st.edge_child_node < 0)[0]:
         act = st.activities[st.node_act[st.edge_parent[e]]]
         side = "input" if st.edge_is_input[e] else "output"
         out[f"{side}.{act}.{st.goods[st.edge_good[e]]}"] = float(ev["x_leaf"][e])
     cq = np.asarray(ev["cons_qty"])
+    tr = np.asarray(ev["transfers"])
+    bench_beta = np.asarray(model.params["beta"])
+    allowed = (np.asarray(model.params["share"]) > 0) | (st.resid_agent > 0)
+    receivers = set(st.act_tax_agent[st.act_tax_agent >= 0].tolist())
+    receivers |= set(st.edge_tax_agent[(st.edge_tax_agent >= 0) & (st.edge_child_node < 0)].tolist())
+    if st.surcharge_agent >= 0:
+        receivers.add(int(st.surcharge_agent))
     for h, hn in enumerate(st.agents):
-        for g in np.nonzero(cq[h])[0]:
+        for g in np.nonzero(bench_beta[h] > 0)[0]:
             out[f"consumption.{hn}.{st.goods[g]}"] = float(cq[h, g])
-        for k in np.nonzero(np.asarray(ev["transfers"])[h])[0]:
-            out[f"transfer.{hn}.{st.agents[k]}"] = float(ev["transfers"][h, k])
-        if ev["tax_in"][h] != 0:
+        for k in np.nonzero(allowed[h])[0]:
+            out[f"transfer.{hn}.{st.agents[k]}"] = float(tr[h, k])
+        if h in receivers:
             out[f"tax_revenue.{hn}"] = float(ev["tax_in"][h])
-        real = float(ev["cons"][h] / np.exp(ev["lpcd"][h]))
-        out[f"real_consumption.{hn}"] = real
-        if model.roles[hn] == "households":
-            bench = float(model.params["cons_real"][h])
-            out[f"welfare_ev.{hn}"] = real - bench
     for k, v in macro(model, ev).items():
         out[f"macro.{k}"] = v
-    if model.energy is not None:
-        bench_cons = np.asarray(model.params["beta"]) * np.asarray(model.params["cons_real"])[:, None]
-        er = energy_report(model.energy, ev, bench_cons)
-        for u, v in er["energy_mtce"].items():
-            out[f"energy_mtce.{u}"] = v
-        for u, v in er["emissions_mt"].items():
-            out[f"emissions_mt.{u}"] = v
-        out["energy_mtce.total"] = er["energy_mtce_total"]
-        out["emissions_mt.total"] = er["emissions_mt_total"]
+    bad = [k for k, v in out.items() if not np.isfinite(v)]
+    if bad:
+        raise CpjaxInputError(f"the solution has non-finite values ({', '.join(bad[:5])}"
+                              f"{'...' if len(bad) > 5 else ''}); fix: check the solver status "
+                              "before reporting (Solution.status == 0)")
     return out
 
 

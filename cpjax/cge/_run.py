@@ -76,7 +76,8 @@ def run_solve(run: SolveRun, out: str | os.PathLike) -> dict[str, Any]:
     with atomic_output_dir(out) as tmp:
         write_json(tmp / "solution.json", {
             "model": model.name, "status": "converged", "iterations": int(sol.iterations),
-            "residual": float(sol.residual), "variables": values})
+            "residual": float(sol.residual), "path": "homotopy" if int(sol.path) else "direct",
+            "homotopy_steps": int(sol.steps), "variables": values})
         write_csv_rows(tmp / "summary.csv", rows)
         if "_balance_report" in model.spec:
             checks["balance"] = model.spec["_balance_report"]

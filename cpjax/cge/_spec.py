@@ -24,7 +24,8 @@ _TRADE_SECTOR_KEYS = ("armington", "imports", "cet", "exports")
 _CLOSURE_KEYS = ("numeraire", "fixed_prices", "fixed_real", "residual")
 _PROD_KEYS = ("nests", "sectors")
 _PROD_SECTOR_KEYS = ("nests", "sigma")
-_ENERGY_KEYS = ("fuels", "emission_factors", "use", "use_file", "units", "power", "carbon_revenue")
+_ENERGY_KEYS = ("fuels", "emission_factors", "use", "use_file", "units", "power", "carbon_revenue",
+                "feedstock")
 
 
 def load_spec(path: str | os.PathLike) -> dict[str, Any]:

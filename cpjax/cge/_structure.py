@@ -18,6 +18,7 @@ arrays (see ``_params.py``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,20 @@ class Structure:
     good_scale: np.ndarray          # benchmark market size used to scale market residuals
     # --- residual ordering (unknown k is paired with equation pair[k], for the tatonnement map)
     pair: np.ndarray
+
+    @functools.cached_property
+    def levels(self) -> Any:
+        """Tree levels and scatter-free sums (:class:`~cpjax.cge._layout.Levels`), built once."""
+        from ._layout import build_levels
+
+        return build_levels(self)
+
+    @functools.cached_property
+    def jacobian_plan(self) -> Any:
+        """Index arrays of the structured Jacobian (:mod:`~cpjax.cge._jacobian`), built once."""
+        from ._jacobian import build_plan
+
+        return build_plan(self)
 
     @property
     def n_unknowns(self) -> int:

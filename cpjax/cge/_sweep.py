@@ -1,21 +1,21 @@
-"""Scenario and Monte-Carlo sweeps: ``vmap`` over a batch, sharded over devices with ``jax.sharding``.
+"""Scenario and Monte-Carlo sweeps: a Python loop, one ``vmap``, or sharded over devices and hosts.
 
 :func:`sweep` runs a per-scenario function over a batch (a pytree with a leading scenario axis) in
 one of three modes that give the same numbers:
 
 * ``"loop"``: one compiled call per scenario (the reference);
 * ``"vmap"``: one compiled ``vmap`` over the whole batch on one device;
-* ``"shard"``: the batch axis split over a 1-D :class:`jax.sharding.Mesh` of all devices
-  (``NamedSharding(mesh, P("batch"))``); ``jax.shard_map`` runs the ``vmap`` on each device's
-  slice independently (no cross-device communication inside the solver loops).  A batch whose size is not a multiple of the
-  device count is padded with copies of its last scenario, and the padding is dropped afterwards.
+* ``"shard"``: the batch split over every device of every process with
+  :func:`cpjax._distributed.map_batch` (a 1-D mesh, ``jax.shard_map``, padding to a multiple of
+  ``devices x chunk``, results gathered back).  Any number of scenarios per device: each device
+  works through its slice ``chunk`` scenarios at a time (``"auto"``: one at a time on CPU, the whole
+  slice in one ``vmap`` on accelerators).
 
-On one machine the devices are ``jax.devices()`` (on a CPU, ask XLA for several with
-``XLA_FLAGS=--xla_force_host_platform_device_count=4`` set before JAX starts).  On several
-machines call :func:`initialize_multihost` (``jax.distributed.initialize``) first in every
-process: the mesh then spans every process's devices, every process passes the same full batch
-(parameters are small), each device computes its slice, and the results are gathered to every
-process.  Batched solves never throw: check the per-scenario ``status``.
+On one machine the devices are ``jax.devices()`` (on a CPU, ask for several host devices with
+``XLA_FLAGS=--xla_force_host_platform_device_count=4`` or ``jax.config.update("jax_num_cpu_devices",
+4)`` before JAX starts).  On several machines call :func:`initialize_multihost` first in every
+process; each passes the same full batch, each device computes its slice, and every process gets
+all results.  Batched solves never throw: check the per-scenario ``status``.
 
 :func:`solve_sweep` sweeps single equilibria, :func:`path_sweep` sweeps a
 :class:`~cpjax.cge.PathFunction` (a scenario path per draw); :func:`grid` and :func:`monte_carlo`
@@ -31,9 +31,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from jax.sharding import Mesh
 
+from .. import _distributed as dist
 from .._errors import CpjaxInputError
+from ._cache import compiled
 from ._calib_paths import PathFunction
 from ._solve import Solution, SolverConfig, benchmark_guess, make_core
 from ._structure import Model
@@ -43,64 +45,34 @@ __all__ = ["sweep", "device_mesh", "solve_sweep", "path_sweep", "grid", "monte_c
            "initialize_multihost", "MODES"]
 
 MODES = ("loop", "vmap", "shard")
-_COMPILED: dict[Any, Callable] = {}
 
 
 def initialize_multihost(coordinator_address: str, num_processes: int, process_id: int) -> None:
-    """Join a multi-process JAX run (``jax.distributed.initialize``); call before any JAX work.
+    """Join a multi-process JAX run (:func:`cpjax._distributed.initialize`); call before any JAX work.
 
     Example (two machines, run on each with its own ``process_id``):
         >>> initialize_multihost("10.0.0.1:1234", num_processes=2, process_id=0)  # doctest: +SKIP
     """
-    jax.distributed.initialize(coordinator_address=coordinator_address,
-                               num_processes=num_processes, process_id=process_id)
+    dist.initialize(coordinator_address, num_processes, process_id)
 
 
 def device_mesh(devices: Sequence[Any] | None = None, axis: str = "batch") -> Mesh:
     """A 1-D mesh over ``devices`` (default: every device of every process)."""
-    devs = list(devices) if devices is not None else jax.devices()
-    if not devs:
-        raise CpjaxInputError("no devices to shard over")
-    return Mesh(np.array(devs), (axis,))
+    try:
+        return dist.batch_mesh(axis, devices)
+    except ValueError as err:
+        raise CpjaxInputError(f"{err}; fix: check jax.devices()") from err
 
 
 def _size(batch: Any) -> int:
-    sizes = {np.shape(x)[0] if np.ndim(x) else None for x in jax.tree_util.tree_leaves(batch)}
-    if len(sizes) != 1 or None in sizes:
-        raise CpjaxInputError(f"batch leaves have leading sizes {sorted(map(str, sizes))}; fix: give "
-                              "every array the same leading scenario axis")
-    return int(sizes.pop())
+    try:
+        return dist.batch_size(batch)
+    except ValueError as err:
+        raise CpjaxInputError(f"{err}; fix: give every array the same leading scenario axis") from err
 
 
-def _pad(batch: Any, n: int, multiple: int) -> tuple[Any, int]:
-    extra = (-n) % multiple
-    if extra == 0:
-        return batch, n
-    return jax.tree_util.tree_map(
-        lambda x: np.concatenate([np.asarray(x), np.repeat(np.asarray(x)[-1:], extra, axis=0)]),
-        batch), n + extra
-
-
-def _compiled(fn: Callable, mode: str, mesh: Mesh | None) -> Callable:
-    key = (fn, mode, None if mesh is None else tuple(mesh.devices.flat))
-    if key not in _COMPILED:
-        if len(_COMPILED) > 64:  # keep the cache bounded (functions hold their models alive)
-            _COMPILED.clear()
-        if mode == "loop":
-            _COMPILED[key] = jax.jit(fn)
-        elif mode == "vmap":
-            _COMPILED[key] = jax.jit(jax.vmap(fn))
-        else:
-            # shard_map: each device runs its own vmap (and its own batched while_loops) on its
-            # slice; a plain jit of the vmap would make every solver iteration's stopping test an
-            # all-reduce over devices, which hangs XLA:CPU's host devices under load
-            spec = PartitionSpec(mesh.axis_names[0])
-            _COMPILED[key] = jax.jit(jax.shard_map(jax.vmap(fn), mesh=mesh, in_specs=(spec,),
-                                                   out_specs=spec, check_vma=False))
-    return _COMPILED[key]
-
-
-def sweep(fn: Callable[[Any], Any], batch: Any, mode: str = "shard", mesh: Mesh | None = None) -> Any:
+def sweep(fn: Callable[[Any], Any], batch: Any, mode: str = "shard", mesh: Mesh | None = None,
+          chunk: int | None | str = "auto") -> Any:
     """Apply ``fn`` (one scenario) to every scenario of ``batch``; returns numpy arrays.
 
     Arguments:
@@ -108,7 +80,9 @@ def sweep(fn: Callable[[Any], Any], batch: Any, mode: str = "shard", mesh: Mesh 
             wrap CGE work in :func:`~cpjax.cge.x64` or use :func:`solve_sweep`/:func:`path_sweep`).
         batch: a pytree of arrays with a leading scenario axis.
         mode: ``"loop"``, ``"vmap"`` or ``"shard"``.
-        mesh: for ``"shard"`` (default: :func:`device_mesh` over every device).
+        mesh: for ``"shard"`` (default: :func:`device_mesh` over every device of every process).
+        chunk: for ``"shard"``: scenarios per device at once (``"auto"``, an int, or ``None`` for
+            the whole slice).
 
     Returns:
         ``fn``'s output pytree with a leading scenario axis (numpy, padding dropped).
@@ -120,60 +94,54 @@ def sweep(fn: Callable[[Any], Any], batch: Any, mode: str = "shard", mesh: Mesh 
         raise CpjaxInputError(f"sweep mode {mode!r} is unknown; choose one of {', '.join(MODES)}")
     n = _size(batch)
     if mode == "loop":
-        f = _compiled(fn, mode, None)
+        f = compiled(fn, ("loop",), lambda: jax.jit(fn))
         outs = [f(jax.tree_util.tree_map(lambda x, k=k: jnp.asarray(np.asarray(x)[k]), batch))
                 for k in range(n)]
         return jax.tree_util.tree_map(lambda *x: np.stack([np.asarray(v) for v in x]), *outs)
     if mode == "vmap":
-        out = _compiled(fn, mode, None)(jax.tree_util.tree_map(jnp.asarray, batch))
-        return jax.tree_util.tree_map(np.asarray, out)
+        f = compiled(fn, ("vmap",), lambda: jax.jit(jax.vmap(fn)))
+        return jax.tree_util.tree_map(np.asarray, f(jax.tree_util.tree_map(jnp.asarray, batch)))
     mesh = mesh or device_mesh()
-    padded, n_pad = _pad(batch, n, mesh.devices.size)
-    sharding = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
-    # every process holds the whole (small) batch; each device takes its slice of it
-    def put(x: Any) -> jax.Array:
-        host = np.asarray(x)
-        return jax.make_array_from_callback(host.shape, sharding, lambda idx: jnp.asarray(host[idx]))
-
-    arrays = jax.tree_util.tree_map(put, padded)
-    out = _compiled(fn, mode, mesh)(arrays)
-    if jax.process_count() > 1:  # pragma: no cover - needs several processes
-        from jax.experimental import multihost_utils
-
-        out = multihost_utils.process_allgather(out, tiled=True)
-    return jax.tree_util.tree_map(lambda x: np.asarray(x)[:n], out)
+    if chunk == "auto":
+        chunk = dist.default_chunk(mesh)
+    key = ("shard", tuple(mesh.devices.flat), mesh.axis_names, chunk)
+    f = compiled(fn, key, lambda: dist.sharded(fn, mesh, chunk))
+    return dist.map_batch(fn, batch, mesh, chunk=chunk, compiled=f)
 
 
-_CORES: dict[Any, Callable] = {}
+def _solve_fn(model: Model, cfg: SolverConfig) -> Callable:
+    def build() -> Callable:
+        core = make_core(model, cfg)
+        z0 = benchmark_guess(model)
+        return lambda prm: core(prm, jnp.asarray(z0, jnp.float64))
+
+    return compiled(model, ("sweep_fn", cfg), build)
 
 
 @with_x64
 def solve_sweep(model: Model, params: Mapping[str, Any], config: SolverConfig | None = None,
-                mode: str = "shard", mesh: Mesh | None = None) -> Solution:
+                mode: str = "shard", mesh: Mesh | None = None, chunk: int | None | str = "auto"
+                ) -> Solution:
     """Solve a batch of single equilibria (stacked parameters, see ``stack_params``) with :func:`sweep`.
 
     Returns a :class:`~cpjax.cge.Solution` of numpy arrays with a per-scenario ``status``.
     """
-    cfg = config or SolverConfig()
-    key = (id(model), cfg)
-    if key not in _CORES or _CORES[key][0] is not model:
-        core = make_core(model, cfg)
-        z0 = benchmark_guess(model)
-        _CORES[key] = (model, lambda prm: core(prm, jnp.asarray(z0, jnp.float64)))
-    fn = _CORES[key][1]
+    fn = _solve_fn(model, config or SolverConfig())
     batch = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-    return Solution(*sweep(fn, batch, mode, mesh))
+    return Solution(*sweep(fn, batch, mode, mesh, chunk))
 
 
 @with_x64
 def path_sweep(path: PathFunction, theta: Mapping[str, Any], mode: str = "shard",
-               mesh: Mesh | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+               mesh: Mesh | None = None, chunk: int | None | str = "auto"
+               ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Run a :class:`~cpjax.cge.PathFunction` for a batch of parameter sets.
 
     Arguments:
         path: e.g. :func:`~cpjax.cge.dynamic_path` (a scenario 2022–2030) or ``trend_path``.
         theta: parameter name -> array with a leading batch axis (``(n,)`` for scalars,
             ``(n, years)`` for path parameters); the others take the path's defaults.
+        mode, mesh, chunk: see :func:`sweep`.
 
     Returns:
         ``(outputs, status)``: outputs (n, years) per name and status (n, years).
@@ -188,7 +156,7 @@ def path_sweep(path: PathFunction, theta: Mapping[str, Any], mode: str = "shard"
     batch = {k: (np.asarray(theta[k], np.float64) if k in theta
                  else np.broadcast_to(np.asarray(v, np.float64), (n,) + np.shape(v)).copy())
              for k, v in path.defaults.items()}
-    return sweep(path.fn, batch, mode, mesh)
+    return sweep(path.fn, batch, mode, mesh, chunk)
 
 
 def grid(**axes: Sequence[float]) -> dict[str, np.ndarray]:

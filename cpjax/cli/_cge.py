@@ -48,8 +48,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", metavar="NAME=VALUE",
                    help="change a parameter, e.g. tfp.STEEL=1.05, tariff.CHEM=0, supply.LAB=1.1 "
                    "(repeatable)")
-    p.add_argument("--method", choices=["newton", "optimistix", "fixed_point"], default="newton",
-                   help="solver")
+    # kept in step with cpjax.cge._solve.METHODS / LINEAR_SOLVERS (a test checks; not imported
+    # here so that the parser stays light)
+    p.add_argument("--method", choices=["newton", "dogleg", "levenberg_marquardt", "optimistix",
+                                        "fixed_point"], default="newton",
+                   help="newton (line search), dogleg, levenberg_marquardt, optimistix (plain "
+                   "Newton) or fixed_point")
+    p.add_argument("--linear-solver", choices=["auto", "lu", "gmres"], default="auto",
+                   help="Newton's linear systems: dense LU, GMRES, or auto (LU up to 3,000 unknowns)")
+    p.add_argument("--no-homotopy", action="store_true",
+                   help="do not walk from the benchmark when the direct solve fails")
+    p.add_argument("--homotopy-steps", type=positive_int, default=100,
+                   help="most homotopy steps tried")
     p.add_argument("--tol", type=positive_float, default=1e-11, help="max-norm residual tolerance")
     p.add_argument("--max-steps", type=positive_int, default=None,
                    help="iteration limit (default: the solver's)")

@@ -20,7 +20,7 @@ def test_zero_iterations_at_benchmark(demo):
     assert float(sol.residual) < 1e-10
 
 
-def test_benchmark_values_are_the_sam(demo):
+def test_benchmark_values_are_the_sam(demo, demo_burned, demo_direct):
     sol = cge.solve(demo)
     v = cge.solution_dict(demo, sol)
     sam = demo.sam
@@ -30,8 +30,12 @@ def test_benchmark_values_are_the_sam(demo):
         assert v[f"output.Y.{s}.ROC"] == pytest.approx(sam.get(s, "ROC"), rel=1e-10)
     assert v["income.GOV"] == pytest.approx(sam.values[sam.index("GOV")].sum(), rel=1e-10)
     assert v["energy_mtce.total"] == pytest.approx(219.0, rel=1e-9)
-    # emissions = coal 170 x 2.64 + oil 28 x 2.08 + gas 21 x 1.63 (the script's totals)
-    assert v["emissions_mt.total"] == pytest.approx(170 * 2.64 + 28 * 2.08 + 21 * 1.63, rel=1e-9)
+    # emissions counted once: the energy table without refining/coking's feedstock x factors
+    assert v["energy_mtce.total"] == pytest.approx(demo_burned.to_numpy().sum(), rel=1e-12)
+    want = demo_direct
+    assert v["emissions_mt.total"] == pytest.approx(want.sum(), rel=1e-12)
+    for u in ("REFIN", "STEEL", "HOH"):
+        assert v[f"emissions_mt.{u}"] == pytest.approx(want[u], rel=1e-12)
 
 
 @pytest.fixture(scope="module")
