@@ -27,7 +27,12 @@ from ._loaders import (
     load_provincial_generation as load_provincial_generation,
     load_thermal_hours as load_thermal_hours,
 )
-from ._outliers import handle_outliers as handle_outliers, outlier_bounds as outlier_bounds
+from ._outliers import (
+    OUTLIER_METHODS as OUTLIER_METHODS,
+    handle_outliers as handle_outliers,
+    outlier_bounds as outlier_bounds,
+    seasonal_spikes as seasonal_spikes,
+)
 from ._read import (
     DATE_COLUMN_NAMES as DATE_COLUMN_NAMES,
     read_table as read_table,
