@@ -27,9 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--node-trajectories", default=None, metavar="PATH",
                    help="trajectories.csv of `cpjax node generate` (for --drivers node)")
     p.add_argument("--panel", default=None, help="panel (province) of the trajectories")
-    p.add_argument("--node-steps", type=int, default=300,
-                   help="training steps of the demo Neural ODE (--demo --drivers node)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the demo Neural ODE")
+    p.add_argument("--allow-implausible-drivers", action="store_true",
+                   help="run --drivers node on paths outside their plausibility bounds "
+                        "(or never checked); refused by default")
+    p.add_argument("--seed", type=int, default=0, help="accepted for uniformity")
     p.add_argument("--progress", action="store_true", help="accepted for uniformity")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_run)
@@ -43,7 +44,8 @@ def _run(args: argparse.Namespace) -> int:
     run = ScenariosRun(demo=args.demo, sam=args.sam, spec=args.spec, first_year=first,
                        last_year=last, drivers=args.drivers, scenarios=names,
                        scenario_files=tuple(args.scenario_file),
-                       node_trajectories=args.node_trajectories, panel=args.panel, seed=args.seed,
-                       node_steps=args.node_steps, progress=args.progress)
+                       node_trajectories=args.node_trajectories, panel=args.panel,
+                       allow_implausible_drivers=args.allow_implausible_drivers, seed=args.seed,
+                       progress=args.progress)
     run_scenarios_to_dir(run, args.out)
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import sys
 
 from .._errors import CpjaxInputError
 
@@ -43,22 +45,32 @@ def _train(args: argparse.Namespace) -> int:
     bad = [b for b in baselines if b not in BASELINES]
     if bad:
         raise CpjaxInputError(f"unknown baseline(s) {bad}; fix: choose from {', '.join(BASELINES)}")
-    cfg = NodeConfig(width=args.width, depth=args.depth, activation=args.activation,
-                     solver=args.solver, learning_rate=args.lr, seed=args.seed,
-                     window=args.window, preprocess=PreprocessConfig())
-    # an epoch = enough steps to visit every training window once (in expectation), counted on
-    # the data left after --series/--province/--start
+    if args.patience < 0:
+        raise CpjaxInputError(f"--patience must be >= 0 (0: no early stopping), got "
+                              f"{args.patience}")
+    base = NodeConfig()
+    cfg = dataclasses.replace(base, width=args.width, depth=args.depth,
+                              activation=args.activation, solver=args.solver,
+                              learning_rate=args.lr, seed=args.seed, window=args.window,
+                              state=args.state or base.state, epochs=args.epochs or base.epochs,
+                              patience=args.patience, preprocess=PreprocessConfig())
     train_to_dir(args.out, data=args.data, demo=args.demo, series=_names(args.series),
                  provinces=_names(args.province), start=args.start, config=cfg,
-                 baselines=baselines, progress=args.progress, epochs=args.epochs or 50)
+                 baselines=baselines, progress=args.progress)
     return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
     from ._api import generate_to_dir
 
-    generate_to_dir(args.model, args.out, initial=_initial(args.initial), until=args.until,
-                    start=args.start, panels=_names(args.province), grid=args.grid)
+    traj = generate_to_dir(args.model, args.out, initial=_initial(args.initial),
+                           until=args.until, start=args.start, panels=_names(args.province),
+                           grid=args.grid)
+    if traj.status != "plausible":
+        bad = traj.plausibility["violations"]
+        print(f"warning: {len(bad)} plausibility violation(s), e.g. {bad[0]['message']}; see "
+              f"{args.out}/plausibility.json (cpjax scenarios --drivers node refuses these "
+              "paths unless --allow-implausible-drivers)", file=sys.stderr)
     return 0
 
 
@@ -76,7 +88,13 @@ def register(subparsers) -> None:
     t.add_argument("--province", help="comma-separated provinces (panels) or 'all' (default)")
     t.add_argument("--start", metavar="YYYY-MM", help="drop months before this one")
     t.add_argument("--epochs", type=int, default=None,
-                   help="passes over the training windows (default 50; early stopping applies)")
+                   help="maximum epochs; an epoch is one pass over every training window "
+                        "(province, start month) in shuffled batches (default 200)")
+    t.add_argument("--patience", type=int, default=20,
+                   help="stop after this many epochs without a validation improvement and keep "
+                        "the best epoch (0: never stop early, run all --epochs)")
+    t.add_argument("--state", default=None, choices=["level", "log", "growth"],
+                   help="what the ODE state is: values, log values or year-on-year log growth")
     t.add_argument("--width", type=int, default=64)
     t.add_argument("--depth", type=int, default=2)
     t.add_argument("--activation", default="relu", choices=["relu", "softplus", "tanh"])
