@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from cpjax import CpjaxInputError
-from cpjax.node import NodeConfig, PreprocessConfig, demo_data, load_power_generation, prepare
-from cpjax.node import split_sizes
+from cpjax.node import (
+    NodeConfig,
+    PreprocessConfig,
+    demo_data,
+    load_power_generation,
+    prepare,
+    split_sizes,
+)
 from cpjax.node._preprocess import interpolate_missing
 from cpjax.node._state import from_state, to_state
 
