@@ -9,12 +9,16 @@ Two origins, each split 70/15/15 in time:
   2017-11..2019-11 (the split of `cpjax node train`; its test months are not used);
 * B: months 2008-01..2019-11: train 2008-01..2016-04, validation 2016-05..2018-01.
 
-For every candidate (state x decay x plausibility-aware selection) and seed the script trains
-on the training part (early stopping on the validation part) and records
-  * the validation-period multi-step forecast error in original units (rmse_z: RMSE over the
-    training standard deviation of the levels, averaged over series; thermal MAPE);
-  * whether the 10-year rollout from the end of the validation part passes
-    cpjax.node.check_plausibility (bounds from the months up to that point).
+For every candidate (state x decay x variant) and seed the script trains on the training part
+(early stopping on the validation part) and records
+  * the validation-period multi-step forecast error in original units of that evaluation fit
+    (rmse_z: RMSE over the training standard deviation of the levels, averaged over series;
+    thermal MAPE);
+  * whether the 10-year rollout, from the last month of the cut, of the model that generation
+    would use passes cpjax.node.check_plausibility (bounds from the months up to there).
+Variants: plain (NodeConfig as is), plausible_epochs (plausible_years=10: only epochs whose
+10-year rollout from the end of validation is plausible can be selected), refit (refit=True:
+the generation model is fit again on every month of the cut for the selected number of epochs).
 The chosen default is the candidate with the lowest mean validation rmse_z among those whose
 rollouts are all plausible.
 
@@ -56,17 +60,16 @@ def cut(d: NodeData, first: str, last: str) -> NodeData:
 def score(res) -> dict:
     prep = res.prepared
     clean, n_tr, n_val = prep.data, prep.n_train, prep.n_val
-    pred = forecast_levels(res.model, prep, n_tr - 1, n_val)
+    pred = forecast_levels(res.eval_model, prep, n_tr - 1, n_val)
     truth = clean.values[:, n_tr:n_tr + n_val]
     std = np.std(clean.values[:, :n_tr], axis=1)
     rmse = np.sqrt(np.mean((pred - truth) ** 2, axis=1))
     s = clean.series.index("thermal")
     mape = 100 * np.mean(np.abs(pred[0, :, s] - truth[0, :, s]) / truth[0, :, s])
-    # 10-year rollout from the end of the validation part, bounds from the months up to there
-    n_fit = n_tr + n_val
-    model = dataclasses.replace(res.model, history=clean.values[:, :n_fit])
-    last = model.dates[-1]
-    traj = generate_trajectories(model, str(last + np.timedelta64(120, "M")))
+    # 10-year rollout of the model that generation would use (refit or not) from the last
+    # month of the cut, bounds from the months up to there
+    last = res.model.dates[-1]
+    traj = generate_trajectories(res.model, str(last + np.timedelta64(120, "M")))
     ann = traj.values[0, 1:121].reshape(10, 12, -1).sum(axis=1)
     return {"val_rmse_z": float(np.mean(rmse / std)), "val_thermal_mape": float(mape),
             "plausible": traj.status == "plausible",
@@ -90,33 +93,36 @@ def main() -> None:
         d = cut(full, "2008-01", last)
         T = len(d.dates)
         origins[f"{name} (val to {d.dates[n_train + 22]})"] = (d, n_train / T, 23 / T)
-    grid = list(itertools.product(("level", "log", "growth"), (0.0, 1.0), (0, 10)))
+    variants = {"plain": (False, 0), "plausible_epochs": (False, 10), "refit": (True, 0)}
+    grid = list(itertools.product(("level", "log", "growth"), (0.0, 1.0), variants))
     epochs = 40 if args.quick else 200
     rows = []
     t_all = time.perf_counter()
-    for state, decay, py in grid:
+    for state, decay, variant in grid:
+        refit, py = variants[variant]
         for oname, (data, tf, vf) in origins.items():
             for seed in seeds:
                 base = NodeConfig()
                 cfg = dataclasses.replace(
-                    base, state=state, decay=decay, plausible_years=py, seed=seed, epochs=epochs,
+                    base, state=state, decay=decay, plausible_years=py, refit=refit, seed=seed,
+                    epochs=epochs,
                     preprocess=dataclasses.replace(base.preprocess, train_frac=tf, val_frac=vf))
                 t0 = time.perf_counter()
                 res = train_node(data, cfg, baselines=())
                 r = score(res)
-                r.update(state=state, decay=decay, plausible_years=py, origin=oname, seed=seed,
+                r.update(state=state, decay=decay, variant=variant, origin=oname, seed=seed,
                          seconds=time.perf_counter() - t0,
                          train_end=res.prepared.report["train_end"],
                          val_end=res.prepared.report["val_end"])
                 rows.append(r)
-                print(json.dumps({k: r[k] for k in ("state", "decay", "plausible_years", "origin",
+                print(json.dumps({k: r[k] for k in ("state", "decay", "variant", "origin",
                                                     "seed", "val_rmse_z", "val_thermal_mape",
                                                     "plausible", "rollout_thermal_twh_year10",
                                                     "best_epoch")}), flush=True)
     summary = []
-    for state, decay, py in grid:
-        rs = [r for r in rows if (r["state"], r["decay"], r["plausible_years"]) == (state, decay, py)]
-        summary.append({"state": state, "decay": decay, "plausible_years": py,
+    for state, decay, variant in grid:
+        rs = [r for r in rows if (r["state"], r["decay"], r["variant"]) == (state, decay, variant)]
+        summary.append({"state": state, "decay": decay, "variant": variant,
                         "val_rmse_z": float(np.mean([r["val_rmse_z"] for r in rs])),
                         "val_thermal_mape": float(np.mean([r["val_thermal_mape"] for r in rs])),
                         "plausible_share": float(np.mean([r["plausible"] for r in rs])),
@@ -134,14 +140,14 @@ def main() -> None:
           "read. plausible = share of 10-year rollouts from the end of validation that pass "
           "check_plausibility (bounds from the months up to there). Device: "
           f"{out['machine'].get('cpu', 'CPU')}, shared.", "",
-          "| state | decay | plausible_years | val rmse_z | val thermal MAPE % | plausible | "
+          "| state | decay | variant | val rmse_z | val thermal MAPE % | plausible | "
           "thermal TWh, year 10 (median) |", "|---|---|---|---|---|---|---|"]
     for s in summary:
-        md.append(f"| {s['state']} | {s['decay']:g} | {s['plausible_years']} | "
+        md.append(f"| {s['state']} | {s['decay']:g} | {s['variant']} | "
                   f"{s['val_rmse_z']:.3f} | {s['val_thermal_mape']:.2f} | "
                   f"{s['plausible_share']:.2f} | {s['rollout_thermal_twh_year10']:.0f} |")
     md += ["", f"Chosen: state={chosen['state']}, decay={chosen['decay']:g}, "
-           f"plausible_years={chosen['plausible_years']}"
+           f"variant={chosen['variant']}"
            + ("" if ok else " (no candidate was plausible on every rollout)"), ""]
     o = Path(args.out)
     o.mkdir(parents=True, exist_ok=True)

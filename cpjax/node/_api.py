@@ -32,10 +32,13 @@ class TrainResult:
     """Outcome of :func:`train_node`.
 
     Attributes:
-        model: the trained :class:`NodeModel` (fit on the training part, early-stopped on the
-            validation part; its history is the whole cleaned data); prepared: the cleaned data
-            and split.
-        fit: the :class:`FitResult` (history, timings).
+        model: the :class:`NodeModel` to generate paths with (its history is the whole cleaned
+            data): with ``config.refit`` the field refit on every month, else ``eval_model``.
+        eval_model: the model fit on the training part and early-stopped on the validation
+            part: the one scored in ``metrics`` and ``forecasts``.
+        prepared: the cleaned data and split.
+        fit: the :class:`FitResult` of ``eval_model`` (history, timings); refit: the
+            :class:`FitResult` of the refit (``None`` without ``config.refit``).
         metrics: pandas DataFrame, one row per (panel, series, method) on the test period in
             original units (mse, rmse, mae, mape %) plus ``rmse_z`` (RMSE in training standard
             deviations), and rows with panel ``ALL`` averaging ``rmse_z`` and ``mape``.
@@ -47,6 +50,8 @@ class TrainResult:
     fit: FitResult
     metrics: object
     forecasts: dict
+    eval_model: NodeModel | None = None
+    refit: FitResult | None = None
 
 
 def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=None,
@@ -54,7 +59,9 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     """Prepare ``data``, fit a Neural ODE, and score it and the baselines on the test period.
 
     Every method forecasts the whole test period from the same origin (the last validation
-    month) without seeing test data: the Neural ODE integrates from the observed state there;
+    month) without seeing test data (the Neural ODE scored is ``eval_model``; with
+    ``config.refit`` the returned ``model`` is then refit on every month, test included, for
+    generating paths): the Neural ODE integrates from the observed state there;
     persistence repeats it; seasonal-naive repeats the last observed year; (S)ARIMA is fit on
     training + validation data.
 
@@ -86,13 +93,26 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
                                     config.plausible_years)
     fr = fit(field, prep.times, prep.z, prep.mask, prep.n_train - off, prep.n_val, config,
              optimizer=optimizer, progress=progress, accept=accept)
-    model = dataclasses.replace(
+    eval_model = dataclasses.replace(
         as_model(fr.field, clean.values.copy()),
         fit_info={"fit_on": [str(clean.dates[0]), prep.report["train_end"]],
                   "early_stopping_on": [str(clean.dates[prep.n_train]), prep.report["val_end"]],
                   "best_epoch": fr.best_epoch, "plausible_selection": fr.accepted
                   if config.plausible_years else None})
-    forecasts = {"neural_ode": forecast_levels(model, prep, n_fit - 1, n_test)}
+    model, fr_all = eval_model, None
+    if config.refit:
+        # every month, as many epochs as the evaluation fit chose, no early stopping (the last
+        # month is a nominal one-month validation part, recorded but not used)
+        cfg_all = dataclasses.replace(config, epochs=max(fr.best_epoch, 1), patience=0)
+        fr_all = fit(make_field(S, cfg_all), prep.times, prep.z, prep.mask,
+                     prep.z.shape[1] - 1, 1, cfg_all, optimizer=optimizer, progress=progress)
+        model = dataclasses.replace(
+            as_model(fr_all.field, clean.values.copy()),
+            fit_info={"fit_on": [str(clean.dates[0]), str(clean.dates[-1])],
+                      "epochs": cfg_all.epochs, "refit": True,
+                      "evaluation_fit_on": eval_model.fit_info["fit_on"],
+                      "evaluation_best_epoch": fr.best_epoch})
+    forecasts = {"neural_ode": forecast_levels(eval_model, prep, n_fit - 1, n_test)}
     hist, truth = clean.values[:, :n_fit], clean.values[:, n_fit:]
     for b in baselines:
         out = np.full_like(truth, np.nan)
@@ -124,7 +144,7 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     summary = (metrics.groupby("method", sort=False)[["rmse_z", "mape"]].mean().reset_index()
                .assign(panel="ALL", series="ALL"))
     metrics = pd.concat([metrics, summary], ignore_index=True)
-    return TrainResult(model, prep, fr, metrics, forecasts)
+    return TrainResult(model, prep, fr, metrics, forecasts, eval_model, fr_all)
 
 
 def _plausible_rollout(as_model, history: np.ndarray, years: int):
@@ -261,6 +281,9 @@ def train_to_dir(out: str | os.PathLike, *, data: str | None = None, demo: bool 
                      panels=list(prep.data.panels), series=list(prep.data.series),
                      date_range=[str(nd.dates[0]), str(nd.dates[-1])], baselines=list(baselines),
                      preprocessing=prep.report,
+                     refit=None if res.refit is None else {
+                         "epochs": res.refit.epochs_run, "steps_per_epoch":
+                         res.refit.steps_per_epoch, "train_seconds": res.refit.train_seconds},
                      fit={"best_epoch": res.fit.best_epoch, "best_step": res.fit.best_step,
                           "best_val_mse_z": res.fit.best_val, "epochs_run": res.fit.epochs_run,
                           "accepted": res.fit.accepted,

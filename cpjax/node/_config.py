@@ -71,6 +71,10 @@ class NodeConfig:
             ``exp(growth)``). Each is z-scored with training statistics.
         decay: ``κ >= 0`` (1/year): the field is ``f(z, t) - κ z``, a pull towards the training
             mean of the state (``0`` = the plain MLP).
+        refit: after the evaluation fit (training part, early stopping on the validation
+            part, scored on the test part), fit the model used for generating paths again on
+            every month, for as many epochs as the evaluation fit selected, so that paths start
+            from dynamics that saw the latest years. ``False``: generate with the evaluation fit.
         plausible_years: when > 0, an epoch is selected only if the rollout of this many years
             from the end of the validation part passes :func:`cpjax.node.check_plausibility`
             (bounds from the training and validation months only); ``0`` = off.
@@ -107,6 +111,7 @@ class NodeConfig:
 
     state: str = "level"
     decay: float = 0.0
+    refit: bool = False
     plausible_years: int = 0
     width: int = 64
     depth: int = 2

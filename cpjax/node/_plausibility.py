@@ -1,11 +1,14 @@
 """Plausibility of generated paths: growth against history, thermal levels against capacity.
 
 A path (monthly, original units) is spliced after the history it starts from (history up to the
-month before its start, then the path). Years are checked from the first year after the last
-complete year of history; with ``A_y`` the annual mean of a series in year ``y``:
+month before its start, then the path). The base year ``b`` is the calendar year of the start
+month (the last complete year before it if the path ends before December). Every later year
+``y > b`` is checked, against ``b`` and against every year in between, so that a path is
+judged on what it adds to the observations, never on what the observations did before it; with
+``A_y`` the annual mean of a series in year ``y`` (history months and path months alike):
 
 * **growth** (every modelled series): for every checked year ``y`` and every horizon ``h >= 1``
-  whose base year ``y - h`` is covered, ``g = ln A_y - ln A_{y-h}`` must lie within
+  with ``y - h >= b``, ``g = ln A_y - ln A_{y-h}`` must lie within
   ``[min(L_h, L_1, 0) - margin·sqrt(h), max(U_h, U_1, 0) + margin·sqrt(h)]``, where ``[L_h, U_h]``
   is the range of the ``h``-year log growth of the same panel and series over its ``Y`` complete
   history years (``margin`` = 0.1, about 10 % for one year). In words: over ``h`` years a path
@@ -117,8 +120,6 @@ def check_plausibility(dates: np.ndarray, values: np.ndarray, panels, series, un
     hd = np.asarray(history_dates, dtype="datetime64[M]")
     P, _, S = values.shape
     modelled = np.ones((P, S), dtype=bool) if modelled is None else np.asarray(modelled, bool)
-    h_years, _ = annual_table(hd, history[0])
-    last_hist = int(h_years[-1]) if h_years.size else int(str(hd[-1])[:4]) - 1
     keep = hd < dates[0]
     spliced_dates = np.concatenate([hd[keep], dates])
     violations, not_checked, bounds = [], [], {}
@@ -134,9 +135,12 @@ def check_plausibility(dates: np.ndarray, values: np.ndarray, panels, series, un
         x = np.concatenate([history[p, keep], values[p]], axis=0)
         years, annual = annual_table(spliced_dates, x)
         hy, ha = annual_table(hd, history[p])
-        checked = years > last_hist
+        start_year = int(str(dates[0])[:4])
+        base = years[years <= start_year]
+        b = int(base.max()) if base.size else start_year
+        checked = years > b
         years_checked = sorted(set(years_checked) | {int(y) for y in years[checked]})
-        H = int(max(1, (years[checked].max() - years.min()) if checked.any() else 1))
+        H = int(max(1, years[checked].max() - b) if checked.any() else 1)
         lo, hi = growth_bounds(ha, margin, H)
         bounds[pname] = {}
         for s, sname in enumerate(series):
@@ -158,7 +162,7 @@ def check_plausibility(dates: np.ndarray, values: np.ndarray, panels, series, un
             else:
                 la = np.log(np.maximum(annual[:, s], 1e-300))
                 for i in np.flatnonzero(checked):
-                    for j in range(i):
+                    for j in np.flatnonzero((years >= b) & (years < years[i])):
                         h = int(years[i] - years[j])
                         g = la[i] - la[j]
                         if not lo[h - 1, s] <= g <= hi[h - 1, s]:
@@ -197,6 +201,7 @@ def check_plausibility(dates: np.ndarray, values: np.ndarray, panels, series, un
     order = {"negative": 0, "level": 1, "growth": 2}
     violations.sort(key=lambda v: (v.get("year", 0), order[v["check"]]))
     return {"status": "implausible" if violations else "plausible", "units": units,
+            "start": str(dates[0]),
             "margin": margin, "checked_years": years_checked,
             "history": [str(hd[0]), str(hd[-1])],
             "rules": {"growth": "h-year log growth of annual means within [min(L_h, L_1, 0), "
