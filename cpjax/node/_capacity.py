@@ -12,7 +12,8 @@ Sources (development data, never copied into the repository):
 Rule, for province ``p`` and year ``y``:
 
 * ``C_p(y)`` (GW) = units that exist in ``y`` (status operating, mothballed or retired, started by
-  ``y`` and not retired before ``y``) plus every unit in the pipeline (coal: construction,
+  ``y`` or with an unknown start year, and not retired by ``y``; a retired unit without a
+  retirement year is not counted) plus every unit in the pipeline (coal: construction,
   permitted, pre-permit, announced; gas: construction, pre-construction, announced) from its
   planned start year (from the first year when unknown): an upper estimate (no planned
   retirement is subtracted);
@@ -57,7 +58,7 @@ def _units(data_dir):
 def _capacity_gw(units, province: str, year: int, pipeline: bool) -> float:
     u = units[units["province"] == province]
     start, ret = u["start_year"], u["retired_year"]
-    built = u["status"].isin(_BUILT) & (start <= year) & ~(ret <= year)
+    built = u["status"].isin(_BUILT) & ~(start > year) & ~(ret <= year)
     built &= ~((u["status"] == "retired") & ret.isna())
     cap = u.loc[built, "capacity_mw"].sum()
     if pipeline:
