@@ -68,13 +68,15 @@ class NodeConfig:
         state: what the ODE state represents, per series: ``"level"`` (the values, seed 001's
             formulation), ``"log"`` (log levels) or ``"growth"`` (year-on-year log growth
             ``ln x_t - ln x_{t-12}``; a path's levels are the same month a year earlier times
-            ``exp(growth)``). Each is z-scored with training statistics.
+            ``exp(growth)``). Each is z-scored with training statistics. Default ``"log"``
+            (chosen on held-back months, ``scripts/node_select.py``; docs/node.md).
         decay: ``κ >= 0`` (1/year): the field is ``f(z, t) - κ z``, a pull towards the training
-            mean of the state (``0`` = the plain MLP).
+            mean of the state (``0`` = the plain MLP; default 1, chosen with ``state``).
         refit: after the evaluation fit (training part, early stopping on the validation
             part, scored on the test part), fit the model used for generating paths again on
             every month, for as many epochs as the evaluation fit selected, so that paths start
-            from dynamics that saw the latest years. ``False``: generate with the evaluation fit.
+            from dynamics that saw the latest years (default). ``False``: generate with the
+            evaluation fit.
         plausible_years: when > 0, an epoch is selected only if the rollout of this many years
             from the end of the validation part passes :func:`cpjax.node.check_plausibility`
             (bounds from the training and validation months only); ``0`` = off.
@@ -109,9 +111,9 @@ class NodeConfig:
         seed: PRNG seed of initialisation and window shuffling.
     """
 
-    state: str = "level"
-    decay: float = 0.0
-    refit: bool = False
+    state: str = "log"
+    decay: float = 1.0
+    refit: bool = True
     plausible_years: int = 0
     width: int = 64
     depth: int = 2
