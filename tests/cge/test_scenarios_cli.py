@@ -127,7 +127,7 @@ def test_seed001_script_smoke(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("seed001_scenarios", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    monkeypatch.setattr(sys, "argv", ["x", "--seeds", "0", "--steps", "5", "--out", str(tmp_path)])
+    monkeypatch.setattr(sys, "argv", ["x", "--seeds", "0", "--epochs", "2", "--out", str(tmp_path)])
     mod.main()
     assert (tmp_path / "seed001_scenarios.md").is_file()
     assert (tmp_path / "seed001_scenarios" / "price_node.png").is_file()
