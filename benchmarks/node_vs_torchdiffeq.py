@@ -122,7 +122,7 @@ def bench(batch, n, width, depth, repeats, warmup):
     from torchdiffeq import odeint
 
     cfg = NodeConfig(width=width, depth=depth, activation="relu", time_features="seasonal",
-                     solver="dopri5", rtol=RTOL, atol=ATOL)
+                     solver="dopri5", rtol=RTOL, atol=ATOL, decay=0.0)  # the plain MLP field
     ts, z0, ys = make_data(batch, n)
     field0 = make_field(n, cfg)
     out = {"batch": batch, "state": n, "width": width, "depth": depth, "points": len(ts)}

@@ -7,6 +7,10 @@ gives the pure, validated solve function that every solver path uses; a :class:`
 unknowns and equations to the CGE (the emissions-trading block is one).
 All entry points compute in float64 inside :func:`x64` (a context, not a global switch).
 
+Drivers (``docs/scenarios.md``): :class:`Drivers`, :func:`trend_drivers`, and the mapping from
+trajectories (e.g. :mod:`cpjax.node` output) to drivers: :func:`map_to_drivers`,
+:class:`DriverSpec`, :func:`drivers_from_trajectories` (with the plausibility gate).
+
 Emissions trading, dynamics and scenarios (``docs/scenarios.md``): :func:`solve_ets` (one year
 with the trading block), :func:`make_path` / :func:`solve_path` (2022–2030 as a ``lax.scan`` of
 equilibria, differentiable), :func:`run_scenarios` / :func:`make_study` (S1–S5 of seed 001),
@@ -21,9 +25,15 @@ from ._checks import (
     run_checks as run_checks,
     walras_residual as walras_residual,
 )
+from ._drivers import (
+    BASE_CARBON_PRICE as BASE_CARBON_PRICE,
+    DriverSpec as DriverSpec,
+    annual_means as annual_means,
+    map_to_drivers as map_to_drivers,
+)
 from ._drivers_io import (
+    check_trajectories as check_trajectories,
     drivers_from_trajectories as drivers_from_trajectories,
-    node_demo_drivers as node_demo_drivers,
 )
 from ._dynamics import (
     Drivers as Drivers,

@@ -1,93 +1,88 @@
-"""Exogenous drivers for the dynamic CGE: smooth trends or Neural ODE trajectories (cpjax.node).
+"""CGE drivers from trajectories (a ``trajectories.csv`` of ``cpjax node generate`` or a
+:class:`cpjax.node.Trajectories`), with the plausibility gate of ``--drivers node``.
 
-Trend drivers are :func:`~cpjax.cge.trend_drivers` (constant growth rates). Neural ODE drivers
-come from trajectories (a ``trajectories.csv`` written by ``cpjax node generate``, a trained
-model folder, or — for ``--demo`` — a small Neural ODE trained here on ``cpjax.node.demo_data``)
-mapped by :func:`cpjax.node.map_to_drivers` (formulas in docs/node.md).
+Trend drivers are :func:`~cpjax.cge.trend_drivers` (constant growth rates). Trajectory drivers go
+through :func:`~cpjax.cge.map_to_drivers` (formulas in docs/scenarios.md). Nothing here trains a
+model: a Neural ODE is trained and run by ``cpjax node train`` / ``cpjax node generate`` (or
+:mod:`cpjax.node`), which write the trajectories and their plausibility record read here.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
 from .._errors import CpjaxInputError
-from ._dynamics import Drivers
+from ..node import Trajectories, read_trajectories
+from ._drivers import Drivers, DriverSpec, map_to_drivers
 
-__all__ = ["calendar_years", "drivers_from_trajectories", "node_demo_drivers", "drivers_table"]
+__all__ = ["drivers_from_trajectories", "check_trajectories", "drivers_table"]
 
-
-def calendar_years(dates: Any) -> np.ndarray:
-    """``datetime64[M]`` (or 'YYYY-MM' strings) -> calendar years (2022.0 = 2022-01)."""
-    d = np.asarray(dates, dtype="datetime64[M]").astype(np.int64)
-    return 1970.0 + d / 12.0
+ALLOW_FLAG = "--allow-implausible-drivers"
 
 
-def _to_drivers(d: Any) -> Drivers:
+def check_trajectories(traj: Trajectories, allow_implausible: bool = False,
+                       where: str = "the trajectories") -> None:
+    """Refuse paths whose plausibility status is not ``"plausible"``, unless allowed.
+
+    ``"implausible"`` (outside the bounds of :func:`cpjax.node.check_plausibility`) and
+    ``"unchecked"`` (no ``plausibility.json`` next to the file, or a hand-made
+    :class:`~cpjax.node.Trajectories`) are refused with a :class:`~cpjax.CpjaxInputError` that
+    names the first violations and the fix.
+    """
+    status = traj.status
+    if status == "plausible" or allow_implausible:
+        return
+    if status == "unchecked":
+        raise CpjaxInputError(
+            f"{where} carry no plausibility record (plausibility.json next to "
+            "trajectories.csv, written by `cpjax node generate`), so nobody checked that the "
+            "paths stay within historical growth and capacity bounds; fix: generate them with "
+            f"`cpjax node generate`, or pass {ALLOW_FLAG} to run on unchecked paths")
+    bad = traj.plausibility.get("violations", [])
+    shown = "; ".join(v.get("message", str(v)) for v in bad[:3])
+    more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+    raise CpjaxInputError(
+        f"{where} are implausible: {shown}{more}; fix: shorten the horizon, retrain the Neural "
+        f"ODE (docs/node.md, 'Plausibility'), or pass {ALLOW_FLAG} to run on them anyway")
+
+
+def drivers_from_trajectories(source: Any, first_year: int, last_year: int,
+                              panel: str | None = None, spec: DriverSpec | None = None, *,
+                              allow_implausible: bool = False) -> Drivers:
+    """CGE drivers from trajectories: a ``trajectories.csv`` path (or its folder) or a
+    :class:`cpjax.node.Trajectories`.
+
+    Arguments:
+        source: the trajectories.
+        first_year, last_year: the driver years; the paths must cover ``first_year - 1`` (the
+            base year of the growth rates) through ``last_year``.
+        panel: which panel (province) to use (default: the first).
+        spec: the mapping's settings (default :class:`DriverSpec` for these years).
+        allow_implausible: run on paths whose status is not ``"plausible"``
+            (:func:`check_trajectories`).
+
+    Returns:
+        :class:`Drivers` (numpy float64 arrays).
+    """
+    spec = spec or DriverSpec(first_year=first_year, last_year=last_year)
+    if isinstance(source, str | os.PathLike):
+        traj, where = read_trajectories(source), str(source)
+    elif isinstance(source, Trajectories):
+        traj, where = source, "the trajectories"
+    else:
+        raise CpjaxInputError(f"trajectories must be a path or cpjax.node.Trajectories, got "
+                              f"{type(source).__name__}")
+    check_trajectories(traj, allow_implausible, where)
+    p = traj.panel(panel)
+    d = map_to_drivers(jnp.asarray(traj.years_cal, dtype=jnp.float32),
+                       jnp.asarray(traj.values[p], dtype=jnp.float32), tuple(traj.series), spec)
     return Drivers(np.asarray(d.years), *(np.asarray(getattr(d, f), dtype=np.float64) for f in
                                           ("tfp_growth", "labour_growth", "aeei",
                                            "energy_price_index", "carbon_price")))
-
-
-def drivers_from_trajectories(source: Any, first_year: int, last_year: int, panel: str | None = None,
-                              spec: Any = None) -> Drivers:
-    """Neural ODE drivers from a ``trajectories.csv`` path or a :class:`cpjax.node.Trajectories`.
-
-    The trajectories must cover ``first_year - 1`` (the base year of the growth rates) through
-    ``last_year``; ``panel`` picks a province (default: the first).
-    """
-    from ..node import DriverSpec, map_to_drivers
-
-    spec = spec or DriverSpec(first_year=first_year, last_year=last_year)
-    if isinstance(source, str | Path):
-        import pandas as pd
-
-        path = Path(source)
-        if not path.is_file():
-            raise CpjaxInputError(f"Neural ODE trajectories file {path} not found; fix: write one "
-                                  "with `cpjax node generate --model DIR --out DIR` and pass its "
-                                  "trajectories.csv")
-        df = pd.read_csv(path)
-        for col in ("panel", "date"):
-            if col not in df.columns:
-                raise CpjaxInputError(f"{path}: column {col!r} missing (columns: {list(df.columns)}); "
-                                      "fix: use the trajectories.csv of `cpjax node generate`")
-        panels = list(dict.fromkeys(df["panel"].astype(str)))
-        name = panel or panels[0]
-        if name not in panels:
-            from .._errors import unknown_name_message
-
-            raise CpjaxInputError(unknown_name_message("panel", name, panels, where=str(path)))
-        sub = df[df["panel"].astype(str) == name]
-        series = tuple(c for c in df.columns if c not in ("panel", "date", "unit"))
-        t = calendar_years(sub["date"].astype(str).to_numpy())
-        x = sub[list(series)].to_numpy(dtype=np.float64)
-    else:
-        p = 0 if panel is None else list(source.panels).index(panel)
-        series, t, x = tuple(source.series), calendar_years(source.dates), source.values[p]
-    d = map_to_drivers(jnp.asarray(t, dtype=jnp.float32), jnp.asarray(x, dtype=jnp.float32),
-                       series, spec)
-    return _to_drivers(d)
-
-
-def node_demo_drivers(first_year: int, last_year: int, seed: int = 0, steps: int = 300) -> Drivers:
-    """Drivers from a small Neural ODE trained on the synthetic ``cpjax.node.demo_data(seed)``
-    (panel Demo-A, 2008-01..2021-12), generated from the observed state of 2021-01."""
-    from ..node import NodeConfig, demo_data, generate_trajectories, train_node
-
-    if first_year != 2022:
-        raise CpjaxInputError("the demo Neural ODE data end in 2021-12, so --drivers node with "
-                              "--demo needs years from 2022; fix: --years 2022-YYYY or give "
-                              "--node-trajectories")
-    data = demo_data(seed=seed)
-    res = train_node(data, NodeConfig(steps=steps, seed=seed), baselines=())
-    k = int(np.nonzero(data.dates == np.datetime64("2021-01", "M"))[0][0])
-    traj = generate_trajectories(res.model, f"{last_year}-12", start="2021-01",
-                                 initial=data.values[0, k], panels=[data.panels[0]])
-    return drivers_from_trajectories(traj, first_year, last_year)
 
 
 def drivers_table(d: Drivers, label: str) -> list[dict[str, Any]]:

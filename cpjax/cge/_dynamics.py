@@ -2,7 +2,7 @@
 """Recursive dynamics (spec cge.md §4, seed §2.5): a ``lax.scan`` of yearly equilibria.
 
 Year 0 (2022, the SAM year) is the benchmark economy; from year 1 on, with the drivers of that
-year (:class:`cpjax.node.CGEDrivers`: growth fractions per year):
+year (:class:`Drivers`, :mod:`._drivers`: growth fractions per year):
 
 * capital ``K_t = K_{t−1}(1 − δ) + I_{t−1}`` (``I`` = real fixed investment: the savings account's
   purchases of sector goods in the previous year's equilibrium, ``K_0`` = benchmark capital income / ``rent_rate``); the capital
@@ -34,8 +34,8 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ..node._drivers import CGEDrivers
 from ._cache import compiled
+from ._drivers import BASE_CARBON_PRICE, Drivers
 from ._equations import backend, evaluate
 from ._ets import EtsBlock, EtsConfig, YearPolicy
 from ._solve import SolverConfig, benchmark_guess, make_core
@@ -45,9 +45,6 @@ from ._x64 import with_x64
 __all__ = ["PathConfig", "DynamicParams", "EtsPolicy", "Drivers", "make_path", "solve_path", "compiled_path",
            "dynamic_params", "no_policy", "trend_drivers", "as_float64"]
 
-
-# Yearly exogenous drivers: the Neural ODE part's pytree, so its trajectories plug in as they are.
-Drivers = CGEDrivers
 
 
 class DynamicParams(NamedTuple):
@@ -131,12 +128,12 @@ def no_policy(model: Model, n_years: int) -> EtsPolicy:
 
 def trend_drivers(first_year: int = 2022, last_year: int = 2030, tfp_growth: Any = 0.005,
                   labour_growth: Any = -0.003, aeei: Any = 0.01, energy_price_growth: Any = 0.0,
-                  carbon_price_base: Any = 58.0, carbon_price_growth: Any = 0.05) -> Drivers:
+                  carbon_price_base: Any = BASE_CARBON_PRICE, carbon_price_growth: Any = 0.05) -> Drivers:
     """Smooth-trend drivers (the seed's "traditional CGE"): constant growth rates.
 
     Arguments are fractions per year (JAX scalars allowed: the result is differentiable in them);
     the carbon price is ``base · exp(growth · (y − first_year + 1))`` CNY/t (58 CNY/t: the
-    national ETS average of 2021–22, as in :class:`cpjax.node.DriverSpec`); the energy price index
+    national ETS average of 2021–22, :data:`BASE_CARBON_PRICE`, as in :class:`DriverSpec`); the energy price index
     is ``exp(energy_price_growth · (y − first_year + 1))``.
     """
     years = np.arange(first_year, last_year + 1)
@@ -182,7 +179,7 @@ def _static(model: Model, cfg: PathConfig) -> _Static:
 def make_path(model: Model, config: PathConfig = PathConfig()):
     """The pure path function ``f(params, drivers, policy) -> outputs`` (not jitted).
 
-    ``params`` is :class:`DynamicParams`, ``drivers`` :class:`Drivers` (or ``CGEDrivers``) with
+    ``params`` is :class:`DynamicParams`, ``drivers`` :class:`Drivers` with
     arrays of shape (years,), ``policy`` :class:`EtsPolicy`. Returns a dict of arrays with a
     leading years axis: ``carbon_price`` (CNY/t), ``trading_volume_mt``, ``energy_mtce``,
     ``emissions_mt`` (provincial direct), ``covered_emissions_mt``, ``cap_mt``, ``sector_price``,
@@ -272,7 +269,7 @@ def solve_path(model: Model, drivers: Any, policy: EtsPolicy, params: DynamicPar
 
     Arguments:
         model: a calibrated model with an ``[energy]`` table (e.g. :func:`~cpjax.cge.load_demo`).
-        drivers: :class:`Drivers` or :class:`cpjax.node.CGEDrivers` (years first..last).
+        drivers: :class:`Drivers` (years first..last).
         policy: :class:`EtsPolicy` (e.g. from :func:`~cpjax.cge.scenario_policy`).
         params: :class:`DynamicParams` (default :func:`dynamic_params`).
         config: :class:`PathConfig`.

@@ -27,8 +27,9 @@ def scenarios(args: argparse.Namespace) -> int:
     run = ScenariosRun(demo=args.demo, sam=args.sam, spec=args.spec, first_year=first,
                        last_year=last, drivers=args.drivers, scenarios=names,
                        scenario_files=tuple(args.scenario_file),
-                       node_trajectories=args.node_trajectories, panel=args.panel, seed=args.seed,
-                       node_steps=args.node_steps, progress=progress)
+                       node_trajectories=args.node_trajectories, panel=args.panel,
+                       allow_implausible_drivers=args.allow_implausible_drivers, seed=args.seed,
+                       progress=progress)
     status(f"cpjax scenarios: {first}-{last}, {args.drivers} drivers")
     summary = run_scenarios_to_dir(run, args.out)
     args.stages["scenarios_s"] = summary["seconds"]

@@ -13,7 +13,7 @@ import numpy as np
 
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config, write_csv_rows, write_json
-from ._drivers_io import drivers_from_trajectories, drivers_table, node_demo_drivers
+from ._drivers_io import drivers_from_trajectories, drivers_table
 from ._dynamics import Drivers, PathConfig, trend_drivers
 from ._load import model_from_options
 from ._scenarios import Scenario, demo_scenarios, load_scenario, run_scenarios
@@ -40,8 +40,9 @@ class ScenariosRun:
         scenarios: names of shipped scenarios (default S1–S5); scenario_files: user TOML files.
         node_trajectories: ``trajectories.csv`` of ``cpjax node generate`` (``--drivers node``).
         panel: which panel (province) of the trajectories.
-        seed: seed of the demo Neural ODE (``--demo --drivers node`` without trajectories).
-        node_steps: its training steps.
+        allow_implausible_drivers: run ``--drivers node`` on paths whose plausibility status is
+            not ``"plausible"`` (refused by default, see :func:`~cpjax.cge.check_trajectories`).
+        seed: accepted for uniformity (nothing here is random).
     """
 
     demo: bool = False
@@ -54,8 +55,8 @@ class ScenariosRun:
     scenario_files: tuple[str, ...] = ()
     node_trajectories: str | None = None
     panel: str | None = None
+    allow_implausible_drivers: bool = False
     seed: int = 0
-    node_steps: int = 300
     progress: bool = False
 
 
@@ -190,7 +191,7 @@ def plot_scenarios(results: Mapping[str, Mapping[str, np.ndarray]], years: Seque
 
 
 def resolve_drivers(run: ScenariosRun) -> Drivers:
-    """The drivers a run asks for (trend, or Neural ODE from trajectories / the demo model)."""
+    """The drivers a run asks for (trend, or from Neural ODE trajectories)."""
     if run.drivers == "trend":
         with x64():
             return trend_drivers(run.first_year, run.last_year)
@@ -198,11 +199,13 @@ def resolve_drivers(run: ScenariosRun) -> Drivers:
         raise CpjaxInputError(f"--drivers {run.drivers!r}: choose 'trend' or 'node'")
     if run.node_trajectories:
         return drivers_from_trajectories(run.node_trajectories, run.first_year, run.last_year,
-                                         run.panel)
-    if run.demo:
-        return node_demo_drivers(run.first_year, run.last_year, seed=run.seed, steps=run.node_steps)
-    raise CpjaxInputError("--drivers node needs --node-trajectories PATH (trajectories.csv of "
-                          "`cpjax node generate`), or --demo (a small Neural ODE on synthetic data)")
+                                         run.panel,
+                                         allow_implausible=run.allow_implausible_drivers)
+    raise CpjaxInputError(
+        "--drivers node needs --node-trajectories PATH (trajectories.csv of `cpjax node "
+        "generate`); fix: e.g. `cpjax node train --demo --out runs/node`, then `cpjax node "
+        "generate --model runs/node --start 2021-01 --until 2030-12 --out runs/traj`, then "
+        "--node-trajectories runs/traj/trajectories.csv")
 
 
 def run_scenarios_to_dir(run: ScenariosRun, out: str | os.PathLike,

@@ -89,9 +89,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--node-trajectories", default=None, metavar="PATH",
                    help="trajectories.csv of `cpjax node generate` (for --drivers node)")
     s.add_argument("--panel", default=None, help="panel (province) of the trajectories")
-    s.add_argument("--node-steps", type=positive_int, default=300,
-                   help="training steps of the demo Neural ODE (--demo --drivers node)")
-    s.add_argument("--seed", type=nonneg_int, default=0, help="seed of the demo Neural ODE")
+    s.add_argument("--allow-implausible-drivers", action="store_true",
+                   help="run --drivers node on paths outside their plausibility bounds (or "
+                   "never checked); refused by default")
+    s.add_argument("--seed", type=nonneg_int, default=0,
+                   help="recorded; nothing in the scenario run is random")
     add_output_options(s)
     handler(s, "cpjax.cge._scenarios_cli:scenarios",
             inputs=("sam", "spec", "scenario_file", "node_trajectories"),

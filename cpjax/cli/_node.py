@@ -41,8 +41,15 @@ def register(subparsers) -> None:
     t.add_argument("--province", help="comma-separated provinces (panels) or 'all' (default)")
     t.add_argument("--start", type=month_text, metavar="YYYY-MM",
                    help="drop months before this one")
-    t.add_argument("--epochs", type=positive_int, default=50,
-                   help="passes over the training windows (early stopping applies)")
+    # defaults: NodeConfig's (a test keeps them equal; not imported, so the parser stays light)
+    t.add_argument("--epochs", type=positive_int, default=200,
+                   help="maximum epochs; an epoch is one pass over every training window "
+                   "(province, start month) in shuffled batches")
+    t.add_argument("--patience", type=nonneg_int, default=20,
+                   help="stop after this many epochs without a validation improvement and keep "
+                   "the best epoch (0: never stop early, run all --epochs)")
+    t.add_argument("--state", default="log", choices=["level", "log", "growth"],
+                   help="what the ODE state is: values, log values or year-on-year log growth")
     t.add_argument("--width", type=positive_int, default=64, help="hidden units per layer")
     t.add_argument("--depth", type=nonneg_int, default=2, help="hidden layers")
     t.add_argument("--activation", default="relu", choices=["relu", "softplus", "tanh"],

@@ -41,7 +41,12 @@ from ._market_calendar import (
     market_holidays as market_holidays,
     trading_days as trading_days,
 )
-from ._outliers import handle_outliers as handle_outliers, outlier_bounds as outlier_bounds
+from ._outliers import (
+    OUTLIER_METHODS as OUTLIER_METHODS,
+    handle_outliers as handle_outliers,
+    outlier_bounds as outlier_bounds,
+    seasonal_spikes as seasonal_spikes,
+)
 from ._read import (
     DATE_COLUMN_NAMES as DATE_COLUMN_NAMES,
     read_table as read_table,

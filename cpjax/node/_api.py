@@ -16,10 +16,11 @@ from ._config import NodeConfig
 from ._data import NodeData, demo_data, load_power_generation
 from ._evaluate import arima_forecast, error_metrics, persistence, seasonal_naive
 from ._field import make_field
-from ._generate import Trajectories, generate_trajectories
+from ._generate import decode, generate_trajectories
 from ._model import NodeModel, load_model, save_model
-from ._preprocess import Prepared, prepare, split_sizes
-from ._train import FitResult, fit, forecast_from, steps_per_epoch
+from ._preprocess import Prepared, prepare
+from ._train import FitResult, fit, forecast_from
+from ._trajectories import Trajectories, write_trajectories
 
 __all__ = ["TrainResult", "train_node", "train_to_dir", "generate_to_dir", "BASELINES"]
 
@@ -31,8 +32,13 @@ class TrainResult:
     """Outcome of :func:`train_node`.
 
     Attributes:
-        model: the trained :class:`NodeModel`; prepared: the cleaned data and split.
-        fit: the :class:`FitResult` (history, timings).
+        model: the :class:`NodeModel` to generate paths with (its history is the whole cleaned
+            data): with ``config.refit`` the field refit on every month, else ``eval_model``.
+        eval_model: the model fit on the training part and early-stopped on the validation
+            part: the one scored in ``metrics`` and ``forecasts``.
+        prepared: the cleaned data and split.
+        fit: the :class:`FitResult` of ``eval_model`` (history, timings); refit: the
+            :class:`FitResult` of the refit (``None`` without ``config.refit``).
         metrics: pandas DataFrame, one row per (panel, series, method) on the test period in
             original units (mse, rmse, mae, mape %) plus ``rmse_z`` (RMSE in training standard
             deviations), and rows with panel ``ALL`` averaging ``rmse_z`` and ``mape``.
@@ -44,6 +50,8 @@ class TrainResult:
     fit: FitResult
     metrics: object
     forecasts: dict
+    eval_model: NodeModel | None = None
+    refit: FitResult | None = None
 
 
 def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=None,
@@ -51,13 +59,15 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     """Prepare ``data``, fit a Neural ODE, and score it and the baselines on the test period.
 
     Every method forecasts the whole test period from the same origin (the last validation
-    month) without seeing test data: the Neural ODE integrates from the observed state there;
+    month) without seeing test data (the Neural ODE scored is ``eval_model``; with
+    ``config.refit`` the returned ``model`` is then refit on every month, test included, for
+    generating paths): the Neural ODE integrates from the observed state there;
     persistence repeats it; seasonal-naive repeats the last observed year; (S)ARIMA is fit on
     training + validation data.
 
     Example:
         >>> from cpjax.node import NodeConfig, demo_data, train_node
-        >>> res = train_node(demo_data(), NodeConfig(width=16, steps=20), baselines=())
+        >>> res = train_node(demo_data(), NodeConfig(width=16, epochs=2), baselines=())
         >>> sorted(res.forecasts)
         ['neural_ode']
     """
@@ -67,19 +77,42 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     unknown = [b for b in baselines if b not in BASELINES]
     if unknown:
         raise CpjaxInputError(f"unknown baseline(s) {unknown}; fix: choose from {list(BASELINES)}")
-    prep = prepare(data, config.preprocess)
-    clean = prep.data
-    P, T, S = prep.z.shape
-    times = clean.times
-    field = make_field(S, config)
-    fr = fit(field, times, prep.z, prep.mask, prep.n_train, prep.n_val, config,
-             optimizer=optimizer, progress=progress)
+    prep = prepare(data, config)
+    clean, off = prep.data, prep.offset
+    P, T, S = clean.values.shape
     n_fit, n_test = prep.n_train + prep.n_val, prep.n_test
-    z_pred = np.asarray(forecast_from(fr.field, jnp.asarray(prep.z, dtype=jnp.float32),
-                                      jnp.asarray(np.broadcast_to(times, (P, T)),
-                                                  dtype=jnp.float32),
-                                      n_fit - 1, n_test, config), dtype=np.float64)
-    forecasts = {"neural_ode": prep.scaler.inverse(z_pred)}
+    field = make_field(S, config)
+
+    def as_model(f, history):
+        return NodeModel(f, config, clean.series, clean.panels, clean.units, prep.scalers,
+                         prep.floor, prep.mask, str(clean.dates[0]), history, clean.source)
+
+    accept = None
+    if config.plausible_years:
+        accept = _plausible_rollout(as_model, clean.values[:, :n_fit].copy(),
+                                    config.plausible_years)
+    fr = fit(field, prep.times, prep.z, prep.mask, prep.n_train - off, prep.n_val, config,
+             optimizer=optimizer, progress=progress, accept=accept)
+    eval_model = dataclasses.replace(
+        as_model(fr.field, clean.values.copy()),
+        fit_info={"fit_on": [str(clean.dates[0]), prep.report["train_end"]],
+                  "early_stopping_on": [str(clean.dates[prep.n_train]), prep.report["val_end"]],
+                  "best_epoch": fr.best_epoch, "plausible_selection": fr.accepted
+                  if config.plausible_years else None})
+    model, fr_all = eval_model, None
+    if config.refit:
+        # every month, as many epochs as the evaluation fit chose, no early stopping (the last
+        # month is a nominal one-month validation part, recorded but not used)
+        cfg_all = dataclasses.replace(config, epochs=max(fr.best_epoch, 1), patience=0)
+        fr_all = fit(make_field(S, cfg_all), prep.times, prep.z, prep.mask,
+                     prep.z.shape[1] - 1, 1, cfg_all, optimizer=optimizer, progress=progress)
+        model = dataclasses.replace(
+            as_model(fr_all.field, clean.values.copy()),
+            fit_info={"fit_on": [str(clean.dates[0]), str(clean.dates[-1])],
+                      "epochs": cfg_all.epochs, "refit": True,
+                      "evaluation_fit_on": eval_model.fit_info["fit_on"],
+                      "evaluation_best_epoch": fr.best_epoch})
+    forecasts = {"neural_ode": forecast_levels(eval_model, prep, n_fit - 1, n_test)}
     hist, truth = clean.values[:, :n_fit], clean.values[:, n_fit:]
     for b in baselines:
         out = np.full_like(truth, np.nan)
@@ -95,6 +128,8 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
                 else:
                     out[p, :, s] = arima_forecast(h, n_test)
         forecasts[b] = out
+    level_std = np.std(clean.values[:, :prep.n_train], axis=1)
+    level_std = np.where(level_std > 0, level_std, 1.0)
     rows = []
     for method, pred in forecasts.items():
         for p in range(P):
@@ -102,17 +137,61 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
                 if not prep.mask[p, s]:
                     continue
                 m = error_metrics(truth[p, :, s], pred[p, :, s])
-                m["rmse_z"] = m["rmse"] / prep.scaler.std[p, s]
+                m["rmse_z"] = m["rmse"] / level_std[p, s]
                 rows.append({"panel": clean.panels[p], "series": clean.series[s],
                              "method": method, **m})
     metrics = pd.DataFrame(rows)
     summary = (metrics.groupby("method", sort=False)[["rmse_z", "mape"]].mean().reset_index()
                .assign(panel="ALL", series="ALL"))
     metrics = pd.concat([metrics, summary], ignore_index=True)
-    model = NodeModel(fr.field, config, clean.series, clean.panels, clean.units, prep.scaler,
-                      str(clean.dates[0]), str(clean.dates[-1]), clean.values[:, -1].copy(),
-                      clean.source)
-    return TrainResult(model, prep, fr, metrics, forecasts)
+    return TrainResult(model, prep, fr, metrics, forecasts, eval_model, fr_all)
+
+
+def _plausible_rollout(as_model, history: np.ndarray, years: int):
+    """``accept(field)``: is the ``years``-year rollout from the last month of ``history``
+    plausible by :func:`check_plausibility` against ``history`` (the training + validation
+    months)? Capacity bounds are read once."""
+    from ._generate import encode, generate, time_grid
+    from ._plausibility import capacity_bounds, check_plausibility
+
+    base = as_model(None, history)
+    last = base.dates[-1]
+    dates = time_grid(str(last), str(last + np.timedelta64(12 * years, "M")), "monthly")
+    cap, _ = capacity_bounds(base.panels, base.series, base.units, base.dates, history,
+                             {int(str(d)[:4]) for d in dates})
+    before = [history[p, :-1] for p in range(history.shape[0])]
+    z0 = jnp.asarray(np.stack([encode(base, p, history[p, -1], before[p])
+                               for p in range(history.shape[0])]), dtype=jnp.float32)
+    ts = jnp.asarray(base.years(dates), dtype=jnp.float32)
+
+    def accept(field) -> bool:
+        m = dataclasses.replace(base, field=field)
+        z = np.asarray(generate(field, z0, ts, m.config), dtype=np.float64)
+        if not np.all(np.isfinite(z)):
+            return False
+        with np.errstate(over="ignore"):
+            vals = np.stack([decode(m, p, z[p], before[p]) for p in range(z.shape[0])])
+        if not np.all(np.isfinite(vals)):
+            return False
+        rec = check_plausibility(dates, vals, m.panels, m.series, m.units, m.dates, history,
+                                 m.mask, capacity=cap)
+        return rec["status"] == "plausible"
+
+    return accept
+
+
+def forecast_levels(model: NodeModel, prep: Prepared, origin: int, horizon: int) -> np.ndarray:
+    """(P, horizon, S) multi-step forecasts in original units from the observed state of month
+    ``origin`` (an index of ``prep.data``), for every panel."""
+    off = prep.offset
+    P = prep.z.shape[0]
+    z = forecast_from(model.field, jnp.asarray(prep.z, dtype=jnp.float32),
+                      jnp.asarray(np.broadcast_to(prep.times, (P, prep.z.shape[1])),
+                                  dtype=jnp.float32), origin - off, horizon, model.config)
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return np.stack([decode(model, p, z[p], prep.data.values[p, :origin + 1])
+                         for p in range(P)])
 
 
 def _plot_fit(res: TrainResult, path: Path, panel: int = 0) -> None:
@@ -172,18 +251,15 @@ def train_to_dir(out: str | os.PathLike, *, data: str | None = None, demo: bool 
     """Train and write ``out/model/``, ``metrics.csv``, ``forecasts.csv``, ``history.csv``,
     ``fit.png`` and ``config.json`` (atomically: nothing is written if anything fails).
 
-    ``epochs`` (optional) overrides ``config.steps``: that many passes over the training windows
-    of the data actually used (after ``series``/``provinces``/``start`` selection).
+    ``epochs`` (optional) overrides ``config.epochs`` (maximum passes over the training
+    windows; early stopping after ``config.patience`` epochs without improvement).
     """
     import pandas as pd
 
     config = config or NodeConfig()
     nd = load_training_data(data, demo, series, provinces, start, config.seed)
     if epochs is not None:
-        n_train, _ = split_sizes(len(nd.dates), config.preprocess.train_frac,
-                                 config.preprocess.val_frac)
-        config = dataclasses.replace(
-            config, steps=epochs * steps_per_epoch(len(nd.panels), n_train, config))
+        config = dataclasses.replace(config, epochs=epochs)
     res = train_node(nd, config, baselines=baselines, progress=progress)
     with atomic_output_dir(out) as tmp:
         save_model(res.model, tmp / "model")
@@ -205,7 +281,13 @@ def train_to_dir(out: str | os.PathLike, *, data: str | None = None, demo: bool 
                      panels=list(prep.data.panels), series=list(prep.data.series),
                      date_range=[str(nd.dates[0]), str(nd.dates[-1])], baselines=list(baselines),
                      preprocessing=prep.report,
-                     fit={"best_step": res.fit.best_step, "best_val_mse_z": res.fit.best_val,
+                     refit=None if res.refit is None else {
+                         "epochs": res.refit.epochs_run, "steps_per_epoch":
+                         res.refit.steps_per_epoch, "train_seconds": res.refit.train_seconds},
+                     fit={"best_epoch": res.fit.best_epoch, "best_step": res.fit.best_step,
+                          "best_val_mse_z": res.fit.best_val, "epochs_run": res.fit.epochs_run,
+                          "accepted": res.fit.accepted,
+                          "steps_per_epoch": res.fit.steps_per_epoch,
                           "stopped_early": res.fit.stopped_early,
                           "compile_seconds": res.fit.compile_seconds,
                           "train_seconds": res.fit.train_seconds})
@@ -216,17 +298,18 @@ def generate_to_dir(model_dir: str | os.PathLike, out: str | os.PathLike, *,
                     initial: dict[str, float] | None = None, until: str = "2030-12",
                     start: str | None = None, panels: list[str] | None = None,
                     grid: str = "monthly") -> Trajectories:
-    """Load a model, generate paths and write ``out/trajectories.csv`` and ``out/config.json``."""
+    """Load a model, generate paths and write ``out/trajectories.csv``, ``out/plausibility.json``
+    (the check of :func:`cpjax.node.check_plausibility`) and ``out/config.json``."""
     model = load_model(model_dir)
     traj = generate_trajectories(model, until, start=start, initial=initial, panels=panels,
                                  grid=grid)
     with atomic_output_dir(out) as tmp:
-        frame = traj.to_frame()
-        frame.insert(2, "unit", traj.units)  # the units of every series column
-        frame.to_csv(tmp / "trajectories.csv", index=False)
+        write_trajectories(traj, tmp)
         write_config(tmp, {"model": str(model_dir), "initial": initial, "until": until,
                            "start": start or model.last_date, "panels": list(traj.panels),
                            "grid": grid}, command="node generate", units=traj.units,
+                     plausibility={"status": traj.status,
+                                   "violations": len(traj.plausibility["violations"])},
                      timing={"compile_seconds": traj.compile_seconds,
                              "run_seconds": traj.run_seconds,
                              "n_paths": len(traj.panels), "n_points": len(traj.dates)})

@@ -8,9 +8,12 @@ from typing import Any
 
 from .._errors import CpjaxInputError
 
-__all__ = ["NodeConfig", "PreprocessConfig", "ACTIVATIONS", "SOLVERS", "TIME_FEATURES"]
+__all__ = ["NodeConfig", "PreprocessConfig", "ACTIVATIONS", "SOLVERS", "TIME_FEATURES", "STATES",
+           "OUTLIER_RULES"]
 
 ACTIVATIONS = ("relu", "softplus", "tanh")
+STATES = ("level", "log", "growth")
+OUTLIER_RULES = ("spike", "iqr", "ksigma", "none")
 SOLVERS = ("tsit5", "dopri5", "rk4")
 TIME_FEATURES = ("none", "raw", "seasonal", "annual")
 OPTIMIZERS = ("adam", "adabelief", "adamw", "sgd")
@@ -21,40 +24,37 @@ class PreprocessConfig:
     """Cleaning steps of seed 001 §1.1, applied per panel and series.
 
     Attributes:
-        max_missing_frac: drop a series whose share of missing points exceeds this (0..1).
-        outlier_method: ``"iqr"`` (box plot: outside ``[Q1 - k IQR, Q3 + k IQR]``), ``"sigma"``
-            (``|x - mean| > k std``) or ``"none"``.
-        outlier_k: the ``k`` above (1.5 for box plots, 3 for k-sigma are the usual values).
-        outlier_replace: ``"median"`` or ``"mean"`` of the series' training part.
-        outlier_on: ``"yoy"`` detects outliers on year-on-year log changes (robust to trend and
-            season; a flagged point is replaced by the median/mean *level* of the same calendar
-            month in the training part) or ``"level"`` (on the raw values, as in the seed).
+        max_missing_frac: mask a panel-series whose share of missing points exceeds this (0..1).
+        outlier_method: ``"spike"`` (default: :func:`cpjax.data.seasonal_spikes`, a value is
+            replaced only when it disagrees in the same direction with both its neighbours and
+            the seasonal pattern), ``"iqr"`` (box plot on the levels), ``"ksigma"`` (k-sigma on
+            the levels) or ``"none"``. All run through :func:`cpjax.data.handle_outliers`.
+        outlier_k: multiplier of the rule (default: 3 for ``spike`` and ``ksigma``, 1.5 for
+            ``iqr``).
+        outlier_replace: ``"median"`` or ``"mean"`` of the training part (``iqr``/``ksigma``).
         train_frac, val_frac: time split; the test part is the rest (70/15/15 by default).
     """
 
     max_missing_frac: float = 0.5
-    outlier_method: str = "iqr"
-    outlier_k: float = 3.0
+    outlier_method: str = "spike"
+    outlier_k: float | None = None
     outlier_replace: str = "median"
-    outlier_on: str = "yoy"
     train_frac: float = 0.70
     val_frac: float = 0.15
 
     def __post_init__(self) -> None:
-        if self.outlier_method not in ("iqr", "sigma", "none"):
-            raise CpjaxInputError(f"outlier_method must be iqr, sigma or none, got "
-                                  f"{self.outlier_method!r}; fix: pick one of those")
+        if self.outlier_method not in OUTLIER_RULES:
+            raise CpjaxInputError(f"outlier_method must be one of {', '.join(OUTLIER_RULES)}, "
+                                  f"got {self.outlier_method!r}; fix: pick one of those")
         if self.outlier_replace not in ("median", "mean"):
             raise CpjaxInputError(f"outlier_replace must be median or mean, got "
                                   f"{self.outlier_replace!r}")
-        if self.outlier_on not in ("yoy", "level"):
-            raise CpjaxInputError(f"outlier_on must be yoy or level, got {self.outlier_on!r}")
         if not 0 <= self.max_missing_frac <= 1:
             raise CpjaxInputError(f"max_missing_frac must be in [0, 1], got "
                                   f"{self.max_missing_frac!r}; fix: e.g. 0.5")
-        if not self.outlier_k > 0:
+        if self.outlier_k is not None and not self.outlier_k > 0:
             raise CpjaxInputError(f"outlier_k must be positive, got {self.outlier_k!r}; fix: "
-                                  "e.g. 1.5 (box plot) or 3 (k-sigma)")
+                                  "e.g. 1.5 (box plot) or 3 (k-sigma, spike)")
         if not (0 < self.train_frac < 1 and 0 <= self.val_frac < 1
                 and self.train_frac + self.val_frac < 1):
             raise CpjaxInputError("train_frac and val_frac must be in (0, 1) and sum to < 1; "
@@ -66,9 +66,24 @@ class NodeConfig:
     """Every hyperparameter of a Neural ODE ``dz/dt = f(z, t; θ)`` and of its training.
 
     Time is measured in **years** (a monthly grid has spacing 1/12); the state ``z`` is the vector
-    of z-scored series of one panel (province).
+    of z-scored series of one panel (province), in the representation ``state``.
 
     Attributes:
+        state: what the ODE state represents, per series: ``"level"`` (the values, seed 001's
+            formulation), ``"log"`` (log levels) or ``"growth"`` (year-on-year log growth
+            ``ln x_t - ln x_{t-12}``; a path's levels are the same month a year earlier times
+            ``exp(growth)``). Each is z-scored with training statistics. Default ``"log"``
+            (chosen on held-back months, ``scripts/node_select.py``; docs/node.md).
+        decay: ``κ >= 0`` (1/year): the field is ``f(z, t) - κ z``, a pull towards the training
+            mean of the state (``0`` = the plain MLP; default 1, chosen with ``state``).
+        refit: after the evaluation fit (training part, early stopping on the validation
+            part, scored on the test part), fit the model used for generating paths again on
+            every month, for as many epochs as the evaluation fit selected, so that paths start
+            from dynamics that saw the latest years (default). ``False``: generate with the
+            evaluation fit.
+        plausible_years: when > 0, an epoch is selected only if the rollout of this many years
+            from the end of the validation part passes :func:`cpjax.node.check_plausibility`
+            (bounds from the training and validation months only); ``0`` = off.
         width, depth: hidden units per layer and number of hidden layers of the MLP ``f``.
         activation: ``"relu"`` (seed 001 eq. 4), ``"softplus"`` or ``"tanh"``.
         time_features: what ``f`` sees of ``t``: ``"seasonal"`` (sin 2πt, cos 2πt: a periodic
@@ -84,17 +99,26 @@ class NodeConfig:
         learning_rate: step size of the optimizer.
         weight_decay: used by ``adamw`` only.
         grad_clip: global-norm clip applied before the optimizer (0 disables it).
-        steps: maximum number of optimizer steps (one step = one batch of windows).
+        epochs: maximum number of epochs. One epoch is one pass over every training window
+            (panel, start month) in shuffled batches of ``batch_size`` (the last partial batch
+            is dropped, as in :mod:`cpjax.train`), i.e. ``floor(windows / batch_size)`` optimizer
+            steps; the validation loss is computed after every epoch.
         window: length of a training window in time points: every window starts at an observed
             state and is integrated ``window - 1`` points ahead (``0`` = whole training series from
-            its first point, the seed's formulation).
-        batch_size: windows per step (sampled with replacement over panels and start points).
-        eval_every: validate every this many steps.
-        patience: stop after this many validations without improvement (best parameters kept).
+            its first point, the seed's formulation: one window per panel).
+        batch_size: windows per optimizer step (at most the number of windows).
+        patience: stop after this many epochs without a validation improvement larger than
+            ``min_delta`` (``0``: never stop early, run all ``epochs``); the parameters of the
+            best validation epoch are returned.
+        min_delta: smallest decrease of the validation loss that counts as an improvement.
         series_weights: optional per-series weights of the MSE (same order as the series).
-        seed: PRNG seed of initialisation and window sampling.
+        seed: PRNG seed of initialisation and window shuffling.
     """
 
+    state: str = "log"
+    decay: float = 1.0
+    refit: bool = True
+    plausible_years: int = 0
     width: int = 64
     depth: int = 2
     activation: str = "relu"
@@ -108,11 +132,11 @@ class NodeConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
-    steps: int = 1500
+    epochs: int = 200
     window: int = 25
-    batch_size: int = 64
-    eval_every: int = 25
-    patience: int = 12
+    batch_size: int = 32
+    patience: int = 20
+    min_delta: float = 0.0
     series_weights: tuple[float, ...] | None = None
     seed: int = 0
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
@@ -121,6 +145,13 @@ class NodeConfig:
         def bad(msg: str) -> None:
             raise CpjaxInputError(msg)
 
+        if self.state not in STATES:
+            bad(f"state must be one of {', '.join(STATES)}, got {self.state!r}")
+        if not self.decay >= 0:
+            bad(f"decay must be >= 0 (1/year), got {self.decay}")
+        if isinstance(self.plausible_years, bool) or not isinstance(self.plausible_years, int) \
+                or self.plausible_years < 0:
+            bad(f"plausible_years must be an integer >= 0, got {self.plausible_years!r}")
         if self.activation not in ACTIVATIONS:
             bad(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if self.solver not in SOLVERS:
@@ -133,10 +164,15 @@ class NodeConfig:
                 "fix: or pass any optax.GradientTransformation to cpjax.node.fit(optimizer=...)")
         if self.width < 1 or self.depth < 0:
             bad(f"width must be >= 1 and depth >= 0, got width={self.width}, depth={self.depth}")
-        if self.steps < 1:
-            bad(f"steps (epochs) must be a positive integer, got {self.steps}; fix: e.g. 500")
-        if self.batch_size < 1 or self.eval_every < 1 or self.patience < 1:
-            bad("batch_size, eval_every and patience must be positive integers")
+        for name in ("epochs", "batch_size"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                bad(f"{name} must be a positive integer, got {v!r}; fix: e.g. {name}=50")
+        if isinstance(self.patience, bool) or not isinstance(self.patience, int) \
+                or self.patience < 0:
+            bad(f"patience must be an integer >= 0 (0: no early stopping), got {self.patience!r}")
+        if not self.min_delta >= 0:
+            bad(f"min_delta must be >= 0, got {self.min_delta}")
         if self.window == 1 or self.window < 0:
             bad(f"window must be 0 (whole series) or >= 2 time points, got {self.window}")
         if not (self.learning_rate > 0 and self.rtol > 0 and self.atol > 0 and self.dt0_years > 0):

@@ -41,10 +41,11 @@ def time_features(t: Float[Array, ""], kind: str) -> Float[Array, " k"]:
 
 
 class VectorField(eqx.Module):
-    """``dz/dt = f(z, t; θ)`` with ``f`` an MLP (seed 001 eq. 2 and §1.2).
+    """``dz/dt = f(z, t; θ) - κ z`` with ``f`` an MLP (seed 001 eq. 2 and §1.2).
 
     Input: the state ``z`` (n,) concatenated with :func:`time_features` of ``t``; hidden layers
     with the chosen activation; a linear output of size ``n`` (the rate of change per year).
+    ``κ = config.decay`` (1/year, default 0) pulls the state towards 0, the training mean.
 
     Example:
         >>> import jax
@@ -55,9 +56,11 @@ class VectorField(eqx.Module):
 
     mlp: eqx.nn.MLP
     time_kind: str = eqx.field(static=True)
+    decay: float = eqx.field(static=True)
 
     def __init__(self, n_state: int, config: NodeConfig, *, key: PRNGKeyArray):
         self.time_kind = config.time_features
+        self.decay = float(config.decay)
         self.mlp = eqx.nn.MLP(
             in_size=n_state + n_time_features(config.time_features),
             out_size=n_state,
@@ -69,7 +72,8 @@ class VectorField(eqx.Module):
 
     def __call__(self, t: Float[Array, ""], z: Float[Array, " n"], args: object) -> Float[Array, " n"]:
         tf = time_features(t, self.time_kind).astype(z.dtype)
-        return self.mlp(jnp.concatenate([z, tf]))
+        out = self.mlp(jnp.concatenate([z, tf]))
+        return out - self.decay * z if self.decay else out
 
 
 def make_field(n_state: int, config: NodeConfig, seed: int | None = None) -> VectorField:

@@ -1,47 +1,54 @@
 """A trained Neural ODE with everything needed to use it, and pickle-free save/load.
 
 On disk (a folder): ``hyperparams.json`` (format tag, :class:`NodeConfig`, series and panel names,
-scaler state, time origin, last observed state) and ``params.eqx`` (the vector field's arrays,
-written by :func:`equinox.tree_serialise_leaves`). Loading rebuilds the module skeleton from the
-JSON header and reads the arrays into it; nothing is unpickled or evaluated.
+the per-panel scalers (:meth:`cpjax.data.CategoryScaler.to_dict`), log floors, the cleaned
+history the state is rebuilt from, what the parameters were fit on) and ``params.eqx`` (the
+vector field's arrays, written by :func:`equinox.tree_serialise_leaves`). Loading rebuilds the
+module skeleton from the JSON header and reads the arrays into it; nothing is unpickled or
+evaluated.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import equinox as eqx
-import jax.numpy as jnp
 import numpy as np
 
 from .._errors import CpjaxInputError
 from .._io import to_jsonable
+from ..data import CategoryScaler
 from ._config import NodeConfig
+from ._data import month_to_years
 from ._field import VectorField, make_field
-from ._preprocess import Scaler
+from ._preprocess import scaler_arrays
+from ._state import state_offset
 
 __all__ = ["NodeModel", "save_model", "load_model", "FORMAT"]
 
-FORMAT = "cpjax.node.model/1"
+FORMAT = "cpjax.node.model/2"
 
 
 @dataclass(frozen=True)
 class NodeModel:
-    """Vector field + settings + scaling + calendar.
+    """Vector field + settings + scaling + the cleaned history.
 
     Attributes:
         field: the trained :class:`VectorField` (acts on standardised states).
-        config: its :class:`NodeConfig`.
+        config: its :class:`NodeConfig` (``config.state``: what the state represents).
         series, panels: state components and panels (provinces) it was trained on.
         units: unit of the series in original scale (e.g. ``"TWh/month"``).
-        scaler: per panel and series z-score statistics.
-        origin: month (``"YYYY-MM"``) at which model time ``t = 0`` (time is in years).
-        last_date: last observed month; last_values: (P, S) observed values there (original
-            units), the default initial condition of :func:`generate_trajectories`.
+        scalers: one fitted :class:`cpjax.data.CategoryScaler` per panel (z-scores of the state).
+        floor: (P, S) floors of the log states.
+        mask: (P, S) panel-series used in training (False: mostly missing, not modelled).
+        origin: first month (``"YYYY-MM"``) of the history, model time ``t = 0`` (years).
+        history: (P, T, S) cleaned monthly values from ``origin`` (original units): initial
+            states, the months a growth state is rebuilt from, and plausibility bounds.
         source: where the training data came from.
+        fit_info: what the parameters were fit on (months, best epoch, ...).
     """
 
     field: VectorField
@@ -49,42 +56,58 @@ class NodeModel:
     series: tuple[str, ...]
     panels: tuple[str, ...]
     units: str
-    scaler: Scaler
+    scalers: tuple[CategoryScaler, ...]
+    floor: np.ndarray
+    mask: np.ndarray
     origin: str
-    last_date: str
-    last_values: np.ndarray
+    history: np.ndarray
     source: str = ""
+    fit_info: dict = field(default_factory=dict)
 
-    def to_z(self, x: np.ndarray, panel: int) -> np.ndarray:
-        """Original units -> standardised state for ``panel`` (index)."""
-        return (x - self.scaler.mean[panel]) / self.scaler.std[panel]
+    @property
+    def dates(self) -> np.ndarray:
+        """(T,) months of :attr:`history`."""
+        start = np.datetime64(self.origin, "M")
+        return np.arange(start, start + np.timedelta64(self.history.shape[1], "M"))
 
-    def from_z(self, z, panel: int):
-        """Standardised state -> original units (works on numpy and jax arrays)."""
-        z = jnp.asarray(z)
-        shape = (1,) * (z.ndim - 1) + (-1,)
-        std = jnp.asarray(self.scaler.std[panel], dtype=z.dtype).reshape(shape)
-        return z * std + jnp.asarray(self.scaler.mean[panel], dtype=z.dtype).reshape(shape)
+    @property
+    def last_date(self) -> str:
+        """Last observed month (the default start of generated paths)."""
+        return str(self.dates[-1])
+
+    @property
+    def last_values(self) -> np.ndarray:
+        """(P, S) observed values of the last month (original units)."""
+        return self.history[:, -1]
+
+    @property
+    def offset(self) -> int:
+        """Months of history needed before a state exists (12 for the growth state)."""
+        return state_offset(self.config.state)
+
+    def scale_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(P, S) shift and scale: ``z = (state - shift) / scale``."""
+        return scaler_arrays(self.scalers, self.series)
 
     def years(self, dates: np.ndarray) -> np.ndarray:
         """Model time (years since ``origin``) of monthly ``dates``."""
-        from ._data import month_to_years
-
         return month_to_years(dates, np.datetime64(self.origin, "M"))
 
     def header(self) -> dict:
         return {"format": FORMAT, "config": to_jsonable(self.config), "n_state": len(self.series),
                 "series": list(self.series), "panels": list(self.panels), "units": self.units,
-                "scaler": self.scaler.to_dict(), "origin": self.origin,
-                "last_date": self.last_date, "last_values": np.asarray(self.last_values).tolist(),
-                "source": self.source}
+                "scalers": [sc.to_dict() for sc in self.scalers],
+                "floor": np.asarray(self.floor).tolist(), "mask": np.asarray(self.mask).tolist(),
+                "origin": self.origin,
+                "history": np.where(np.isfinite(self.history), self.history, 0.0).tolist(),
+                "source": self.source, "fit_info": to_jsonable(self.fit_info)}
 
 
 def save_model(model: NodeModel, folder: str | os.PathLike) -> Path:
     """Write ``folder/hyperparams.json`` and ``folder/params.eqx`` (no pickle)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "hyperparams.json").write_text(json.dumps(model.header(), indent=2) + "\n")
+    (folder / "hyperparams.json").write_text(json.dumps(model.header(), indent=1) + "\n")
     eqx.tree_serialise_leaves(folder / "params.eqx", model.field)
     return folder
 
@@ -109,7 +132,10 @@ def load_model(folder: str | os.PathLike) -> NodeModel:
                               f"{FORMAT!r}; fix: retrain with this version of cpjax")
     config = NodeConfig.from_dict(head["config"])
     skeleton = make_field(int(head["n_state"]), config)
-    field = eqx.tree_deserialise_leaves(folder / "params.eqx", skeleton)
-    return NodeModel(field, config, tuple(head["series"]), tuple(head["panels"]), head["units"],
-                     Scaler.from_dict(head["scaler"]), head["origin"], head["last_date"],
-                     np.asarray(head["last_values"], dtype=np.float64), head.get("source", ""))
+    field_ = eqx.tree_deserialise_leaves(folder / "params.eqx", skeleton)
+    return NodeModel(field_, config, tuple(head["series"]), tuple(head["panels"]), head["units"],
+                     tuple(CategoryScaler.from_dict(d) for d in head["scalers"]),
+                     np.asarray(head["floor"], dtype=np.float64),
+                     np.asarray(head["mask"], dtype=bool), head["origin"],
+                     np.asarray(head["history"], dtype=np.float64), head.get("source", ""),
+                     head.get("fit_info", {}))

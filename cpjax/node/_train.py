@@ -1,9 +1,14 @@
 # ruff: noqa: F722  (jaxtyping shape strings such as "t n" are not Python expressions)
-"""Training: MSE trajectory loss over windows, optax updates, early stopping on validation."""
+"""Training: MSE trajectory loss over windows, optax updates, epochs, early stopping on validation.
+
+One **epoch** is one pass over every training window (panel, start month) in a shuffled order,
+in batches of ``batch_size`` windows (one optimizer step per batch; the last partial batch is
+dropped, as in :mod:`cpjax.train`), followed by one validation. The history records both the
+epoch and the cumulative optimizer step.
+"""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -16,12 +21,13 @@ import optax
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
+from .._progress import progress_bar
 from ._config import NodeConfig
 from ._field import VectorField
 from ._solve import solve
 
 __all__ = ["FitResult", "fit", "trajectory_loss", "make_optimizer", "forecast_from",
-           "steps_per_epoch"]
+           "n_windows", "steps_per_epoch"]
 
 # Keyword arguments every optimizer update receives (plain GradientTransformations ignore them
 # through optax.with_extra_args_support): value, grad and value_fn (= the batch loss as a function
@@ -33,20 +39,30 @@ class FitResult(NamedTuple):
     """What :func:`fit` returns.
 
     Attributes:
-        field: the vector field with the best validation loss (restored at the end).
-        history: one dict per validation: ``step``, ``train_loss`` (mean over the steps since the
-            previous validation), ``val_loss``.
-        best_step, best_val: where the best validation loss was reached and its value.
-        stopped_early: True if patience ran out before ``config.steps``.
-        compile_seconds, train_seconds: first (compiling) step, and all later steps plus
+        field: the vector field of the best epoch (restored at the end).
+        history: one dict per epoch: ``epoch``, ``step`` (optimizer steps so far),
+            ``train_loss`` (mean over the epoch's steps), ``val_loss``, ``accepted`` (whether
+            the epoch could be selected, see ``accept`` of :func:`fit`); row 0 is the
+            initial parameters (``epoch`` 0, ``train_loss`` NaN), never selected.
+        best_epoch, best_step, best_val: the selected epoch (1-based), its step and validation
+            loss. When ``accept`` rejected every improving epoch, the epoch with the lowest
+            validation loss is returned and ``accepted`` is False.
+        accepted: whether the selected epoch passed ``accept`` (True without ``accept``).
+        stopped_early: True if patience ran out before ``config.epochs``.
+        epochs_run: epochs trained; steps_per_epoch: optimizer steps per epoch.
+        compile_seconds, train_seconds: first (compiling) epoch, and all later epochs plus
             validations.
     """
 
     field: VectorField
     history: list[dict]
+    best_epoch: int
     best_step: int
     best_val: float
+    accepted: bool
     stopped_early: bool
+    epochs_run: int
+    steps_per_epoch: int
     compile_seconds: float
     train_seconds: float
 
@@ -94,39 +110,51 @@ def _forecast_jit(field, z, times, origin, horizon, config):
     return traj[:, 1:]
 
 
-def steps_per_epoch(n_panels: int, n_train: int, config: NodeConfig) -> int:
-    """Optimizer steps that visit (in expectation) every training window once."""
+def n_windows(n_panels: int, n_train: int, config: NodeConfig) -> int:
+    """Training windows (panel, start month) in ``n_train`` points of ``n_panels`` panels."""
     if config.window == 0:
-        return 1
+        return n_panels
     w = min(config.window, n_train)
-    return max(1, math.ceil(n_panels * (n_train - w + 1) / config.batch_size))
+    return n_panels * (n_train - w + 1)
+
+
+def steps_per_epoch(n_panels: int, n_train: int, config: NodeConfig) -> int:
+    """Optimizer steps of one epoch: ``floor(windows / batch)``, batch ``min(batch_size, windows)``."""
+    n = n_windows(n_panels, n_train, config)
+    return n // min(config.batch_size, n)
 
 
 def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int,
         n_val: int, config: NodeConfig, optimizer: optax.GradientTransformation | None = None,
-        extra_args: ExtraArgsFn | None = None, progress: bool | None = False) -> FitResult:
-    """Train ``field`` on windows of the training part; stop early on the validation part.
+        extra_args: ExtraArgsFn | None = None, progress: bool | None = False,
+        accept: Callable[[VectorField], bool] | None = None) -> FitResult:
+    """Train ``field`` on windows of the training part, one epoch at a time (module notes);
+    stop early on the validation part.
 
     Arguments:
         field: initial vector field (e.g. :func:`make_field`).
         times: (T,) or (P, T) time stamps in years, increasing (an irregular grid is fine).
         z: (P, T, S) standardised observations; mask: (P, S) which panel-series count in the loss.
         n_train, n_val: the first ``n_train`` points train, the next ``n_val`` validate.
-        config: hyperparameters (:class:`NodeConfig`).
+        config: hyperparameters (:class:`NodeConfig`: ``epochs``, ``batch_size``,
+            ``patience``, ``min_delta``, ``window``, ...).
         optimizer: any ``optax.GradientTransformation`` (default :func:`make_optimizer`). Its
             ``update`` is called as ``update(grads, state, params, value=..., grad=...,
             value_fn=..., obj_fn=..., **extra_args(params, value_fn, key))``: optimizers that
             need the objective (e.g. ``optax.contrib.sophia``) get it, and ``extra_args`` can add
             anything else (e.g. a Gauss–Newton–Bartlett estimate for Sophia-G).
         extra_args: optional ``f(params, value_fn, key) -> dict`` of further update arguments.
-        progress: show a progress bar (``None``: when standard error is a terminal).
+        progress: show a progress bar over epochs (``None``: when standard error is a terminal).
+        accept: optional ``f(field) -> bool`` asked for each epoch that improves the validation
+            loss; an epoch it rejects is not selected (e.g. a long rollout that leaves its
+            plausibility bounds). Early stopping counts only accepted improvements.
 
-    Training: each step draws ``batch_size`` windows (panel, start) uniformly, integrates each
-    from its observed first state over ``window`` points (``vmap``), and takes the weighted MSE.
+    Training: every epoch shuffles all windows (panel, start), integrates each from its observed
+    first state over ``window`` points (``vmap`` over a batch), and takes the weighted MSE.
     Validation: from the last training state, a multi-step forecast over the validation part.
 
     Returns:
-        :class:`FitResult` with the best-validation parameters restored.
+        :class:`FitResult` with the selected epoch's parameters restored.
     """
     z = np.asarray(z, dtype=np.float32)
     P, T, S = z.shape
@@ -144,36 +172,32 @@ def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, 
     weights = jnp.asarray(np.asarray(mask, dtype=np.float32) * sw.astype(np.float32))
     zj, tj = jnp.asarray(z), jnp.asarray(times)
     window = n_train if config.window == 0 else min(config.window, n_train)
-    n_starts = n_train - window + 1
+    n_starts = 1 if config.window == 0 else n_train - window + 1
+    n_win = P * n_starts
+    bsz = min(config.batch_size, n_win)
+    n_batches = n_win // bsz
     opt = optax.with_extra_args_support(optimizer or make_optimizer(config))
     opt = optax.with_extra_args_support(optax.apply_if_finite(opt, max_consecutive_errors=100))
 
-    def batch(key):
-        if config.window == 0:
-            return jnp.arange(P), jnp.zeros(P, dtype=jnp.int32)
-        kp, ks = jax.random.split(key)
-        return (jax.random.randint(kp, (config.batch_size,), 0, P),
-                jax.random.randint(ks, (config.batch_size,), 0, n_starts))
-
-    def batch_loss(params, static, panels, starts):
+    def batch_loss(params, static, idx):
         f = eqx.combine(params, static)
 
-        def one(p, s):
+        def one(k):
+            p, s = k // n_starts, k % n_starts
             ts = jax.lax.dynamic_slice_in_dim(tj[p], s, window)
             y = jax.lax.dynamic_slice_in_dim(zj[p], s, window, axis=0)
             return trajectory_loss(f, y[0], ts, y, weights[p], config)
 
-        return jnp.mean(jax.vmap(one)(panels, starts))
+        return jnp.mean(jax.vmap(one)(idx))
 
     params, static = eqx.partition(field, eqx.is_inexact_array)
 
-    @jax.jit
-    def step(params, opt_state, key):
-        kb, ke = jax.random.split(key)
-        panels, starts = batch(kb)
+    def step(carry, idx):
+        params, opt_state, key = carry
+        key, ke = jax.random.split(key)
 
         def value_fn(p):
-            return batch_loss(p, static, panels, starts)
+            return batch_loss(p, static, idx)
 
         loss, grads = jax.value_and_grad(value_fn)(params)
         extra = {} if extra_args is None else extra_args(params, value_fn, ke)
@@ -182,7 +206,14 @@ def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, 
         with jax.numpy_dtype_promotion("standard"):
             updates, opt_state = opt.update(grads, opt_state, params, value=loss, grad=grads,
                                             value_fn=value_fn, obj_fn=value_fn, **extra)
-        return optax.apply_updates(params, updates), opt_state, loss
+        return (optax.apply_updates(params, updates), opt_state, key), loss
+
+    @jax.jit
+    def epoch(params, opt_state, key):
+        key, kp = jax.random.split(key)
+        order = jax.random.permutation(kp, n_win)[: n_batches * bsz].reshape(n_batches, bsz)
+        (params, opt_state, key), losses = jax.lax.scan(step, (params, opt_state, key), order)
+        return params, opt_state, key, jnp.mean(losses)
 
     w_np = np.asarray(weights, dtype=np.float64)
     z_val = z[:, n_train:n_train + n_val].astype(np.float64)
@@ -194,38 +225,41 @@ def fit(field: VectorField, times: np.ndarray, z: np.ndarray, mask: np.ndarray, 
 
     opt_state = opt.init(params)
     key = jax.random.key(config.seed + 1)
-    best = (float(val_loss(params)), 0, params)
-    history = [{"step": 0, "train_loss": float("nan"), "val_loss": best[0]}]
-    bad_evals, stopped, losses = 0, False, []
-    from .._progress import progress_bar  # None: a bar when stderr is a terminal
-
-    bar = progress_bar(config.steps, "node train", "step", progress)
+    history = [{"epoch": 0, "step": 0, "train_loss": float("nan"),
+                "val_loss": val_loss(params), "accepted": False}]
+    best = (float("inf"), 0, params)
+    best_any = (float("inf"), 0, params)  # lowest validation loss, accepted or not
+    wait, stopped = 0, False
+    bar = progress_bar(total=config.epochs, desc="neural_ode", unit="epoch", enabled=progress)
     t_start = time.perf_counter()
     compile_s = 0.0
-    for i in range(1, config.steps + 1):
-        key, sub = jax.random.split(key)
-        params, opt_state, loss = step(params, opt_state, sub)
-        losses.append(loss)
-        if i == 1:
+    for e in range(1, config.epochs + 1):
+        params, opt_state, key, loss = epoch(params, opt_state, key)
+        if e == 1:
             jax.block_until_ready(params)
             compile_s = time.perf_counter() - t_start
             t_start = time.perf_counter()
-        if bar is not None:
-            bar.update(1)
-        if i % config.eval_every == 0 or i == config.steps:
-            v = float(val_loss(params))
-            tr = float(np.mean(np.asarray(jnp.stack(losses))))
-            losses = []
-            history.append({"step": i, "train_loss": tr, "val_loss": v})
-            if np.isfinite(v) and v < best[0]:
-                best, bad_evals = (v, i, params), 0
-            else:
-                bad_evals += 1
-                if bad_evals >= config.patience:
-                    stopped = True
-                    break
-    if bar is not None:
-        bar.close()
+        v = val_loss(params)
+        if np.isfinite(v) and v < best_any[0]:
+            best_any = (v, e, params)
+        improved = bool(np.isfinite(v) and v < best[0] - config.min_delta)
+        ok = improved and (accept is None or bool(accept(eqx.combine(params, static))))
+        history.append({"epoch": e, "step": e * n_batches, "train_loss": float(loss),
+                        "val_loss": v, "accepted": ok})
+        bar.update(1)
+        if ok:
+            best, wait = (v, e, params), 0
+        else:
+            wait += 1
+            if config.patience and wait >= config.patience:
+                stopped = True
+                break
+    bar.close()
     train_s = time.perf_counter() - t_start
-    return FitResult(eqx.combine(best[2], static), history, best[1], best[0], stopped,
-                     compile_s, train_s)
+    accepted = best[1] > 0
+    if not accepted:
+        best = best_any if best_any[1] > 0 else (history[-1]["val_loss"], history[-1]["epoch"],
+                                                 params)
+    return FitResult(eqx.combine(best[2], static), history, best[1], best[1] * n_batches,
+                     best[0], accepted, stopped, history[-1]["epoch"], n_batches, compile_s,
+                     train_s)

@@ -95,14 +95,15 @@ def test_vmap_over_a_batch_of_policies_matches_single_runs(demo):
 
 def test_node_drivers_from_trajectories_drive_the_path(demo, tmp_path):
     """A trajectory in the format of `cpjax node generate` (synthetic: 3 %/yr activity growth,
-    1 %/yr thermal growth) maps to drivers (cpjax.node.map_to_drivers) that run the path."""
+    1 %/yr thermal growth) maps to drivers (cpjax.cge.map_to_drivers) that run the path (a
+    hand-made file has no plausibility record: allowed explicitly)."""
     dates = np.arange(np.datetime64("2021-01", "M"), np.datetime64("2030-12", "M") + np.timedelta64(1, "M"))
     t = np.arange(len(dates)) / 12.0
     df = pd.DataFrame({"panel": "Demo", "date": [str(d) for d in dates],
                        "thermal": 40 * 1.01 ** t, "wind": 8 * 1.08 ** t})
     path = tmp_path / "trajectories.csv"
     df.to_csv(path, index=False)
-    d = cge.drivers_from_trajectories(path, 2022, 2030)
+    d = cge.drivers_from_trajectories(path, 2022, 2030, allow_implausible=True)
     g = np.log((40 * 1.01 ** t).reshape(10, 12).mean(1) + (8 * 1.08 ** t).reshape(10, 12).mean(1))
     np.testing.assert_allclose(d.tfp_growth, 0.4 * np.diff(g), rtol=1e-4)  # DriverSpec default share
     out = cge.solve_path(demo, d, cge.no_policy(demo, 9))

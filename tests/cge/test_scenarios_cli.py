@@ -127,7 +127,7 @@ def test_seed001_script_smoke(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("seed001_scenarios", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    monkeypatch.setattr(sys, "argv", ["x", "--seeds", "0", "--steps", "5", "--out", str(tmp_path)])
+    monkeypatch.setattr(sys, "argv", ["x", "--seeds", "0", "--epochs", "2", "--out", str(tmp_path)])
     mod.main()
     assert (tmp_path / "seed001_scenarios.md").is_file()
     assert (tmp_path / "seed001_scenarios" / "price_node.png").is_file()
@@ -135,8 +135,15 @@ def test_seed001_script_smoke(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_cli_demo_node_drivers(cli, tmp_path):
-    out = tmp_path / "node"
-    assert cli(["scenarios", "--demo", "--drivers", "node", "--node-steps", "20",
+    """The documented flow: node train --demo, node generate, scenarios --drivers node (a tiny
+    model: its paths are used whatever their plausibility status, by explicit override)."""
+    model, traj, out = tmp_path / "m", tmp_path / "traj", tmp_path / "node"
+    assert cli(["node", "train", "--demo", "--epochs", "3", "--width", "8", "--depth", "1",
+                "--baselines", "", "--out", str(model)]) == 0
+    assert cli(["node", "generate", "--model", str(model), "--start", "2021-01", "--until",
+                "2030-12", "--out", str(traj)]) == 0
+    assert cli(["scenarios", "--demo", "--drivers", "node", "--node-trajectories",
+                str(traj / "trajectories.csv"), "--allow-implausible-drivers",
                 "--scenarios", "S1,S5", "--out", str(out)]) == 0
     with open(out / "drivers.csv") as fh:
         rows = list(csv.DictReader(fh))

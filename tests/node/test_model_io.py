@@ -16,31 +16,42 @@ import pytest
 from cpjax import CpjaxInputError
 from cpjax.node import (
     NodeConfig,
+    NodeData,
     NodeModel,
-    Scaler,
     generate,
     generate_ensemble,
     generate_trajectories,
     load_model,
     make_field,
+    read_trajectories,
     save_model,
+    write_trajectories,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _model(cfg: NodeConfig) -> NodeModel:
-    mean = np.array([[40.0, 5.0], [20.0, 2.0]])
-    std = np.array([[4.0, 1.5], [2.0, 0.5]])
-    return NodeModel(make_field(2, cfg, seed=7), cfg, ("thermal", "hydro"), ("A", "B"),
-                     "TWh/month", Scaler(mean, std), "2010-01", "2021-12",
-                     np.array([[42.0, 4.0], [21.0, 2.5]]), "test")
+def _data() -> NodeData:
+    """Two panels, 2010-01..2021-12, thermal and hydro with growth, season and noise."""
+    dates = np.arange(np.datetime64("2010-01", "M"), np.datetime64("2022-01", "M"))
+    t = np.arange(dates.size) / 12.0
+    rng = np.random.default_rng(0)
+    vals = np.empty((2, dates.size, 2))
+    for p, (lt, lh) in enumerate(((40.0, 5.0), (20.0, 2.0))):
+        vals[p, :, 0] = lt * np.exp(0.02 * t) * (1 + 0.1 * np.cos(2 * np.pi * t))
+        vals[p, :, 1] = lh * (1 + 0.4 * np.sin(2 * np.pi * t))
+    vals *= 1 + 0.03 * rng.standard_normal(vals.shape)
+    return NodeData(("A", "B"), ("thermal", "hydro"), dates, vals, "TWh/month", "test")
+
+
+def _model(cfg: NodeConfig, make_model) -> NodeModel:
+    return make_model(_data(), cfg)
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory):
+def saved(tmp_path_factory, make_model):
     cfg = NodeConfig(width=8, depth=1, solver="rk4", series_weights=(1.0, 0.5))
-    model = _model(cfg)
+    model = _model(cfg, make_model)
     folder = tmp_path_factory.mktemp("m") / "model"
     save_model(model, folder)
     traj = generate_trajectories(model, "2023-12")
@@ -50,7 +61,7 @@ def saved(tmp_path_factory):
 def test_round_trip_is_exact_and_json_header(saved):
     model, folder, traj = saved
     head = json.loads((folder / "hyperparams.json").read_text())
-    assert head["format"] == "cpjax.node.model/1" and head["config"]["width"] == 8
+    assert head["format"] == "cpjax.node.model/2" and head["config"]["width"] == 8
     assert not any(p.suffix in (".pkl", ".pickle") for p in folder.iterdir())
     loaded = load_model(folder.parent)  # the train --out folder also works
     assert loaded.config == model.config
@@ -59,6 +70,20 @@ def test_round_trip_is_exact_and_json_header(saved):
     assert traj.values.shape == (2, 25, 2)
     np.testing.assert_allclose(traj.values[:, 0], model.last_values, rtol=1e-6)
     assert traj.compile_seconds > 0 and traj.run_seconds > 0
+    assert traj.status in ("plausible", "implausible") and "violations" in traj.plausibility
+
+
+def test_trajectories_file_round_trip(saved, tmp_path):
+    _, _, traj = saved
+    write_trajectories(traj, tmp_path)
+    back = read_trajectories(tmp_path / "trajectories.csv")
+    np.testing.assert_allclose(back.values, traj.values, rtol=1e-12)
+    assert back.panels == traj.panels and back.series == traj.series
+    assert list(back.dates) == list(traj.dates) and back.plausibility == traj.plausibility
+    (tmp_path / "plausibility.json").unlink()
+    assert read_trajectories(tmp_path).status == "unchecked"
+    with pytest.raises(CpjaxInputError, match="not found"):
+        read_trajectories(tmp_path / "nope.csv")
 
 
 def test_fresh_process_reproduces_predictions(saved, tmp_path):
@@ -78,7 +103,8 @@ def test_initial_conditions_grids_and_ensembles(saved):
     t = generate_trajectories(model, "2030-12", initial={"thermal": 50.0}, grid="annual",
                               panels=["B"])
     assert [str(d) for d in t.dates[:2]] == ["2021-12", "2022-12"] and t.values.shape == (1, 10, 2)
-    assert t.values[0, 0, 0] == pytest.approx(50.0) and t.values[0, 0, 1] == pytest.approx(2.5)
+    assert t.values[0, 0, 0] == pytest.approx(50.0)
+    assert t.values[0, 0, 1] == pytest.approx(model.history[1, -1, 1])
     df = t.to_frame()
     assert list(df.columns) == ["panel", "date", "thermal", "hydro"]
     # an ensemble over parameter sets equals a loop over them
@@ -98,5 +124,7 @@ def test_bad_model_folder_and_dates(tmp_path, saved):
     model, _, _ = saved
     with pytest.raises(CpjaxInputError, match="after the start"):
         generate_trajectories(model, "2020-01")
+    with pytest.raises(CpjaxInputError, match="not a month of the model's history"):
+        generate_trajectories(model, "2030-01", start="2022-06")
     with pytest.raises(CpjaxInputError, match="did you mean 'thermal'"):
         generate_trajectories(model, "2023-01", initial={"termal": 1.0})

@@ -21,9 +21,16 @@ def test_train_then_generate_on_demo(cli_main, tmp_path, capsys):
     assert {"neural_ode", "persistence", "seasonal_naive"} <= set(m["method"])
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["settings"]["width"] == 8 and "versions" in cfg
+    assert cfg["fit"]["epochs_run"] == 1 and cfg["fit"]["steps_per_epoch"] >= 1
+    hist = pd.read_csv(out / "history.csv")
+    assert list(hist.columns) == ["epoch", "step", "train_loss", "val_loss", "accepted"]
+    assert hist["epoch"].tolist() == [0, 1] and hist["step"].iloc[-1] == cfg["fit"]["steps_per_epoch"]
     gen = tmp_path / "gen"
     assert cli_main(["node", "generate", "--model", str(out), "--until", "2023-06",
                      "--initial", "thermal=40", "--province", "Demo-B", "--out", str(gen)]) == 0
+    capsys.readouterr()
+    plaus = json.loads((gen / "plausibility.json").read_text())
+    assert plaus["status"] in ("plausible", "implausible") and plaus["checked_years"] == [2022]  # 2023 incomplete
     traj = pd.read_csv(gen / "trajectories.csv")
     assert list(traj.columns) == ["panel", "date", "unit", "thermal", "hydro", "wind"]
     assert traj["date"].iloc[0] == "2021-12" and traj["date"].iloc[-1] == "2023-06"
@@ -47,6 +54,7 @@ def _ytd_file(tmp_path, months=12):
     (["node", "train", "--demo", "--series", "termal"], "did you mean 'thermal'"),
     (["node", "train", "--demo", "--province", "Demo-Z"], "unknown province"),
     (["node", "train", "--demo", "--epochs", "0"], "positive integer"),
+    (["node", "train", "--demo", "--patience", "-1"], "--patience"),
     (["node", "train", "--demo", "--start", "2021-06"], "only 7 time points"),
     (["node", "train"], "exactly one of --demo or --data"),
     (["node", "train", "--demo", "--baselines", "prophet"], "unknown baseline"),
@@ -73,16 +81,11 @@ def test_bad_data_file_contents(cli_main, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_bad_generate_options(cli_main, tmp_path, capsys):
-    import numpy as np
-
-    from cpjax.node import NodeConfig, NodeModel, Scaler, make_field, save_model
+def test_bad_generate_options(cli_main, tmp_path, capsys, make_model):
+    from cpjax.node import NodeConfig, demo_data, save_model
 
     cfg = NodeConfig(width=4, depth=1, solver="rk4")
-    model = NodeModel(make_field(1, cfg), cfg, ("thermal",), ("A",), "TWh/month",
-                      Scaler(np.ones((1, 1)), np.ones((1, 1))), "2010-01", "2021-12",
-                      np.ones((1, 1)))
-    save_model(model, tmp_path / "m" / "model")
+    save_model(make_model(demo_data(n_panels=1), cfg), tmp_path / "m" / "model")
     out = tmp_path / "out"
     for extra, msg in ((["--initial", "thermal"], "SERIES=VALUE"),
                        (["--initial", "coal=3"], "unknown series"),
@@ -94,17 +97,22 @@ def test_bad_generate_options(cli_main, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_epochs_count_windows_of_the_selected_data(cli_main, tmp_path):
-    """--epochs is converted to steps on the months and panels left after --start/--province."""
+def test_epochs_and_patience_mean_what_the_help_says(cli_main, tmp_path):
+    """--epochs N --patience 0 runs exactly N epochs of floor(windows / batch) steps, counted on
+    the months and panels left after --start/--province; the history records both."""
     from cpjax.node import demo_data
 
     out = tmp_path / "run"
-    assert cli_main(["node", "train", "--demo", *FAST, "--epochs", "2", "--start", "2019-01",
-                     "--province", "Demo-A", "--out", str(out)]) == 0
-    cfg = json.loads((out / "config.json").read_text())["settings"]
+    assert cli_main(["node", "train", "--demo", *FAST, "--epochs", "3", "--patience", "0",
+                     "--start", "2019-01", "--province", "Demo-A", "--out", str(out)]) == 0
+    cfg = json.loads((out / "config.json").read_text())
     months = int((demo_data().dates >= pd.Timestamp("2019-01").to_datetime64().astype(
         "datetime64[M]")).sum())
-    n_train = round(months * 0.70)  # 70/15/15 split, window 25 months, batch of windows
-    window = min(cfg["window"], n_train)
-    per_epoch = -(-(1 * (n_train - window + 1)) // cfg["batch_size"])
-    assert cfg["steps"] == 2 * max(1, per_epoch)
+    n_train = round(months * 0.70)  # 70/15/15 split
+    windows = n_train - min(cfg["settings"]["window"], n_train) + 1  # one panel
+    per_epoch = windows // min(cfg["settings"]["batch_size"], windows)
+    assert cfg["settings"]["epochs"] == 3 and cfg["fit"]["epochs_run"] == 3
+    assert cfg["fit"]["steps_per_epoch"] == per_epoch
+    hist = pd.read_csv(out / "history.csv")
+    assert hist["epoch"].tolist() == [0, 1, 2, 3]
+    assert hist["step"].tolist() == [0, per_epoch, 2 * per_epoch, 3 * per_epoch]

@@ -22,7 +22,7 @@ def test_shandong_short_training(shared_data):
                               provinces=["Shandong"], sources=["thermal", "hydro", "wind"])
     keep = d.dates >= np.datetime64("2010-01", "M")
     d = dataclasses.replace(d, dates=d.dates[keep], values=d.values[:, keep])
-    res = train_node(d, NodeConfig(steps=60, eval_every=20),
+    res = train_node(d, NodeConfig(epochs=30),
                      baselines=("persistence", "seasonal_naive"))
     m = res.metrics
     assert set(m.method) == {"neural_ode", "persistence", "seasonal_naive"}

@@ -64,11 +64,14 @@ def test_fit_learns_a_linear_system_on_an_irregular_grid():
     rng = np.random.default_rng(0)
     ts = np.sort(np.concatenate([[0.0], rng.uniform(0, 6, 58), [6.0]]))
     z = _linear_panels(ts, 2)
-    cfg = NodeConfig(width=16, depth=1, activation="tanh", time_features="none", steps=150,
-                     eval_every=25, batch_size=16, window=8, learning_rate=1e-2, patience=100,
+    cfg = NodeConfig(width=16, depth=1, activation="tanh", time_features="none", epochs=30,
+                     batch_size=14, window=8, learning_rate=1e-2, patience=0,
                      solver="rk4", dt0_years=0.05)
     res = fit(make_field(2, cfg), ts, z, np.ones((2, 2), bool), 42, 9, cfg)
     assert res.history[0]["val_loss"] > 100 * res.best_val
+    # 2 panels x 35 windows of 8 points = 70 windows, 5 steps of 14 per epoch, all 30 epochs run
+    assert res.steps_per_epoch == 5 and res.epochs_run == 30 and not res.stopped_early
+    assert [h["step"] for h in res.history[-2:]] == [145, 150]
     # the returned field is the best one (restored), scored by an independent computation
     pred = forecast_from(res.field, jnp.asarray(z, jnp.float32), jnp.asarray(
         np.broadcast_to(ts, (2, 60)), jnp.float32), 41, 9, cfg)
@@ -90,13 +93,15 @@ def test_any_optax_transform_extra_args_and_early_stopping(tiny_config):
 
     ts = np.sort(np.random.default_rng(1).uniform(0, 3, 40))  # irregular grid
     z = _linear_panels(ts, 1)
-    cfg = dataclasses.replace(tiny_config, steps=500, patience=2, eval_every=5, solver="rk4",
-                              dt0_years=0.1)
+    cfg = dataclasses.replace(tiny_config, epochs=500, patience=2, solver="rk4", dt0_years=0.1)
     res = fit(make_field(2, cfg), ts, z, np.ones((1, 2), bool), 28, 6, cfg,
               optimizer=optax.GradientTransformationExtraArgs(init, update),
               extra_args=lambda p, value_fn, key: {"hessian_hint": jnp.float32(1.0)})
     assert {"value", "grad", "value_fn", "obj_fn", "hessian_hint"} <= set(seen)
-    assert res.stopped_early and res.history[-1]["step"] == 10 and res.best_step == 0
+    # epoch 1 is the first (and only) improvement on the initial loss, then 2 epochs of patience;
+    # 22 windows of 7 points in batches of 8: 2 steps per epoch
+    assert res.stopped_early and res.best_epoch == 1 and res.epochs_run == 3
+    assert [(h["epoch"], h["step"]) for h in res.history] == [(0, 0), (1, 2), (2, 4), (3, 6)]
 
 
 def test_bad_inputs(tiny_config):
@@ -107,7 +112,9 @@ def test_bad_inputs(tiny_config):
     with pytest.raises(CpjaxInputError, match="series_weights"):
         fit(make_field(2, tiny_config), ts, z, np.ones((1, 2), bool), 28, 6,
             dataclasses.replace(tiny_config, series_weights=(1.0, 2.0, 3.0)))
-    with pytest.raises(CpjaxInputError, match="steps"):
-        NodeConfig(steps=0)
+    with pytest.raises(CpjaxInputError, match="epochs"):
+        NodeConfig(epochs=0)
+    with pytest.raises(CpjaxInputError, match="patience"):
+        NodeConfig(patience=-1)
     with pytest.raises(CpjaxInputError, match="activation"):
         NodeConfig(activation="gelu")

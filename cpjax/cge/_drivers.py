@@ -1,7 +1,12 @@
 # ruff: noqa: F722  (jaxtyping shape strings such as "t n" are not Python expressions)
-"""From Neural ODE trajectories to the CGE's yearly exogenous drivers (differentiable).
+"""The CGE's yearly exogenous drivers and the mapping from trajectories to them (differentiable).
 
-Every formula is below and in docs/node.md. Let ``x_s(t)`` be the trajectory of series ``s`` in
+This module is the one home of the trajectories -> drivers mapping and of its economic
+parameters (:class:`DriverSpec`: TFP share, labour response, price elasticities, the base carbon
+price). Trajectories come from anywhere (a Neural ODE of :mod:`cpjax.node`, a log-linear trend, a
+user's own table) as arrays in original units; nothing here trains or imports a model.
+
+Every formula is below and in docs/scenarios.md. Let ``x_s(t)`` be the trajectory of series ``s`` in
 original units on any grid (monthly or annual) and, for calendar year ``y``,
 ``mean_y(x_s)`` its mean over the grid points that fall in ``y``. With base year ``b = first - 1``:
 
@@ -33,10 +38,14 @@ from jaxtyping import Array, Float, Int
 
 from .._errors import CpjaxInputError
 
-__all__ = ["CGEDrivers", "DriverSpec", "map_to_drivers", "annual_means", "trend_path"]
+__all__ = ["Drivers", "DriverSpec", "map_to_drivers", "annual_means", "BASE_CARBON_PRICE"]
+
+#: Baseline carbon price of the base year, CNY per tonne CO2: the national ETS average of
+#: 2021-2022, rounded (used by :class:`DriverSpec` and :func:`cpjax.cge.trend_drivers`).
+BASE_CARBON_PRICE = 58.0
 
 
-class CGEDrivers(NamedTuple):
+class Drivers(NamedTuple):
     """Yearly exogenous drivers of the CGE (a pytree; every field has shape (n_years,)).
 
     Attributes:
@@ -78,7 +87,7 @@ class DriverSpec:
     labour_trend: float = -0.003
     labour_elasticity: float = 0.1
     price_elasticity: float = 0.5
-    carbon_price_base: float = 58.0
+    carbon_price_base: float = BASE_CARBON_PRICE
     carbon_price_drift: float = 0.05
     carbon_price_elasticity: float = 1.0
 
@@ -107,17 +116,17 @@ def _idx(names: tuple[str, ...], wanted: tuple[str, ...]) -> list[int]:
 
 
 def map_to_drivers(years_cal: Float[Array, " t"], x: Float[Array, "t s"], series: tuple[str, ...],
-                   spec: DriverSpec = DriverSpec()) -> CGEDrivers:
-    """Map a trajectory (original units) to :class:`CGEDrivers` for ``spec.first_year..last_year``.
+                   spec: DriverSpec = DriverSpec()) -> Drivers:
+    """Map a trajectory (original units) to :class:`Drivers` for ``spec.first_year..last_year``.
 
     Arguments:
         years_cal: calendar time of each row of ``x`` (years, e.g. 2021.0 + month/12); must cover
             the base year ``first_year - 1`` through ``last_year``.
-        x: (T, S) trajectory, e.g. ``Trajectories.values[p]``; series: names of its columns.
+        x: (T, S) trajectory, e.g. ``cpjax.node.Trajectories.values[p]``; series: names of its columns.
         spec: see :class:`DriverSpec`; the formulas are in the module docstring.
 
     Returns:
-        :class:`CGEDrivers` with arrays of shape (last_year - first_year + 1,).
+        :class:`Drivers` with arrays of shape (last_year - first_year + 1,).
 
     Example:
         >>> import jax.numpy as jnp
@@ -157,27 +166,6 @@ def map_to_drivers(years_cal: Float[Array, " t"], x: Float[Array, "t s"], series
         k = jnp.arange(1, len(years), dtype=x.dtype)
         carbon = (spec.carbon_price_base * jnp.exp(spec.carbon_price_drift * k)
                   * (M[1:] / M[0]) ** spec.carbon_price_elasticity)
-    return CGEDrivers(jnp.asarray(years[1:], dtype=jnp.int32), spec.tfp_share * g,
+    return Drivers(jnp.asarray(years[1:], dtype=jnp.int32), spec.tfp_share * g,
                       spec.labour_trend + spec.labour_elasticity * g, g - e, price, carbon)
 
-
-def trend_path(years_cal_hist: np.ndarray, x_hist: np.ndarray, years_cal_out: np.ndarray,
-               fit_years: int = 8) -> np.ndarray:
-    """The "traditional CGE" counterpart: smooth log-linear trends instead of an ODE.
-
-    Each series' annual means over the last ``fit_years`` complete years of history are fit by
-    ``ln x = a + b·year`` (least squares); the trend is evaluated at ``years_cal_out`` (mid-year
-    value for each grid point's year, so it has no seasonal cycle). Feed the result to
-    :func:`map_to_drivers` to get trend drivers comparable with the Neural ODE ones.
-    """
-    yc = np.floor(np.asarray(years_cal_hist) + 1.0 / 24.0)
-    full = [y for y in np.unique(yc) if np.sum(yc == y) >= 12 or np.diff(years_cal_hist).min() > 0.5]
-    yrs = np.asarray(full[-fit_years:])
-    x_hist = np.asarray(x_hist, dtype=np.float64)
-    means = np.stack([x_hist[yc == y].mean(axis=0) for y in yrs])
-    out = np.empty((len(years_cal_out), x_hist.shape[1]))
-    yo = np.floor(np.asarray(years_cal_out) + 1.0 / 24.0)
-    for s in range(x_hist.shape[1]):
-        b, a = np.polyfit(yrs, np.log(np.maximum(means[:, s], 1e-12)), 1)
-        out[:, s] = np.exp(a + b * yo)
-    return out

@@ -1,4 +1,5 @@
-"""The trajectory -> CGE drivers mapping: formulas, and gradients back to θ and z0."""
+"""The trajectory -> CGE drivers mapping (cpjax.cge): formulas, gradients back to a Neural ODE's
+θ and z0, and the plausibility gate of drivers_from_trajectories."""
 
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ import numpy as np
 import pytest
 
 from cpjax import CpjaxInputError
-from cpjax.node import (
-    CGEDrivers,
+from cpjax.cge import (
+    Drivers,
     DriverSpec,
-    NodeConfig,
     annual_means,
-    make_field,
+    check_trajectories,
+    drivers_from_trajectories,
     map_to_drivers,
-    solve,
-    trend_path,
 )
+from cpjax.node import NodeConfig, Trajectories, make_field, solve, trend_trajectory
 
 SERIES = ("hydro", "thermal", "wind")
 
@@ -33,7 +33,7 @@ def test_formulas_on_exponential_paths():
     x = _exp_path(t)
     spec = DriverSpec()
     d = map_to_drivers(t, x, SERIES, spec)
-    assert isinstance(d, CGEDrivers) and d.years.tolist() == list(range(2022, 2031))
+    assert isinstance(d, Drivers) and d.years.tolist() == list(range(2022, 2031))
     # independent computation with numpy from the closed form
     tn = np.asarray(t, dtype=np.float64)
     xn = np.stack([4 * np.exp(0.01 * (tn - 2021)), 20 * np.exp(0.02 * (tn - 2021)),
@@ -79,10 +79,10 @@ def test_annual_means_by_hand():
     np.testing.assert_allclose(annual_means(t, x, np.array([2021, 2022])), [[2.0], [4.0]])
 
 
-def test_trend_path_recovers_log_linear_growth():
+def test_trend_trajectory_recovers_log_linear_growth():
     t = 2010.0 + np.arange(144) / 12.0
     x = np.asarray(_exp_path(jnp.asarray(t)), dtype=np.float64)
-    out = trend_path(t, x, np.arange(2022.0, 2031.0))
+    out = trend_trajectory(t, x, np.arange(2022.0, 2031.0))
     mid = np.stack([x[np.floor(t + 1e-9) == y].mean(axis=0) for y in range(2014, 2022)])
     slope = np.polyfit(np.arange(2014, 2022), np.log(mid[:, 1]), 1)[0]
     assert slope == pytest.approx(0.02, rel=1e-6)
@@ -122,3 +122,23 @@ def test_gradient_reaches_node_parameters_and_initial_state():
                                      f, f.mlp.layers[-1].bias.at[0].add(d))
         fd = (fn((bump(h), z0)) - fn((bump(-h), z0))) / (2 * h)
         assert float(gf.mlp.layers[-1].bias[0]) == pytest.approx(float(fd), rel=1e-5, abs=1e-9)
+
+
+def _traj(record):
+    dates = np.arange(np.datetime64("2021-01", "M"), np.datetime64("2031-01", "M"))
+    t = 2021.0 + np.arange(dates.size) / 12.0
+    x = np.asarray(_exp_path(jnp.asarray(t)), dtype=np.float64)[None]
+    return Trajectories(dates, ("P",), SERIES, x, "TWh/month", plausibility=record)
+
+
+def test_gate_refuses_implausible_and_unchecked_paths_unless_allowed():
+    bad = {"status": "implausible", "violations": [
+        {"message": "P thermal 2030: 3596 TWh above capacity x hours 802 TWh"}]}
+    with pytest.raises(CpjaxInputError, match="3596 TWh.*--allow-implausible-drivers"):
+        drivers_from_trajectories(_traj(bad), 2022, 2030)
+    with pytest.raises(CpjaxInputError, match="no plausibility record"):
+        drivers_from_trajectories(_traj(None), 2022, 2030)
+    ok = drivers_from_trajectories(_traj({"status": "plausible", "violations": []}), 2022, 2030)
+    forced = drivers_from_trajectories(_traj(bad), 2022, 2030, allow_implausible=True)
+    np.testing.assert_allclose(ok.tfp_growth, forced.tfp_growth)
+    check_trajectories(_traj(None), allow_implausible=True)  # no error
