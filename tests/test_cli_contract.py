@@ -353,3 +353,16 @@ def test_cge_solver_choices_match_the_solver():
     choices = {a.dest: tuple(a.choices) for a in solve._actions if a.choices}
     assert choices["method"] == tuple(METHODS)
     assert choices["linear_solver"] == tuple(LINEAR_SOLVERS)
+
+
+def test_node_train_defaults_are_the_config_defaults():
+    # the parser states them without importing cpjax.node; they must not drift apart
+    from cpjax.node import NodeConfig
+
+    train = next(p for p in _all_parsers() if p.prog.endswith("node train"))
+    defaults = {a.dest: a.default for a in train._actions}
+    cfg = NodeConfig()
+    for dest, field in (("epochs", "epochs"), ("patience", "patience"), ("state", "state"),
+                        ("width", "width"), ("depth", "depth"), ("activation", "activation"),
+                        ("solver", "solver"), ("window", "window"), ("lr", "learning_rate")):
+        assert defaults[dest] == getattr(cfg, field), dest

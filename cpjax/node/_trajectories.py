@@ -81,7 +81,9 @@ def write_trajectories(traj: Trajectories, folder: str | os.PathLike) -> Path:
     """Write ``folder/trajectories.csv`` and, when checked, ``folder/plausibility.json``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    traj.to_frame().to_csv(folder / "trajectories.csv", index=False)
+    frame = traj.to_frame()
+    frame.insert(2, "unit", traj.units)  # the unit of every series column, on every row
+    frame.to_csv(folder / "trajectories.csv", index=False)
     if traj.plausibility is not None:
         (folder / PLAUSIBILITY_FILE).write_text(json.dumps(traj.plausibility, indent=2) + "\n")
     return folder / "trajectories.csv"
@@ -115,7 +117,7 @@ def read_trajectories(path: str | os.PathLike) -> Trajectories:
         if col not in df.columns:
             raise CpjaxInputError(f"{path}: column {col!r} missing (columns: {list(df.columns)}); "
                                   "fix: use the trajectories.csv of `cpjax node generate`")
-    series = tuple(c for c in df.columns if c not in ("panel", "date"))
+    series = tuple(c for c in df.columns if c not in ("panel", "date", "unit"))
     panels = tuple(dict.fromkeys(df["panel"].astype(str)))
     try:
         vals = df[list(series)].to_numpy(dtype=np.float64)
@@ -144,6 +146,8 @@ def read_trajectories(path: str | os.PathLike) -> Trajectories:
             raise CpjaxInputError(f"{pfile} is not a plausibility record ({err}); fix: "
                                   "regenerate the paths with `cpjax node generate`") from err
     units = plaus.get("units", "") if plaus else ""
+    if not units and "unit" in df.columns and len(df):
+        units = str(df["unit"].iloc[0])
     return Trajectories(dates, panels, series, np.stack(blocks), units, plausibility=plaus)
 
 
