@@ -63,8 +63,10 @@ def _statsmodel(code: str, x: np.ndarray, m: int):
     from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 
     trend, damped, seasonal = ETS_MODELS[code]
+    # the innovation variance is a parameter (not concentrated out), so that it stays fixed at
+    # its training estimate when later histories are filtered
     return ExponentialSmoothing(x, trend=trend, damped_trend=damped,
-                                seasonal=m if seasonal else None)
+                                seasonal=m if seasonal else None, concentrate_scale=False)
 
 
 class ETSModel(GaussianEstimator):

@@ -7,11 +7,12 @@ predicted state ``a_t = E[alpha_t | y_<t]`` and its covariance ``P_t``; the fore
 ``o`` follow from ``a_{o+1}``, ``P_{o+1}`` with the model's own matrices (Durbin & Koopman 2012,
 §4.3 / §4.11):
 
-    E[y_{o+k}]   = d + Z a_{o+k},          a_{o+k+1} = c + T a_{o+k}
-    Var[y_{o+k}] = (Z P_{o+k} Z' + H) s,   P_{o+k+1} = T P_{o+k} T' + R Q R'
+    E[y_{o+k}]   = d + Z a_{o+k},        a_{o+k+1} = c + T a_{o+k}
+    Var[y_{o+k}] = Z P_{o+k} Z' + H,     P_{o+k+1} = T P_{o+k} T' + R Q R'
 
-with ``s`` the filter's scale (1, or the concentrated scale of exponential smoothing).  These are
-exactly the forecasts and forecast variances that statsmodels' ``get_forecast`` returns after
+The model must not concentrate its scale out of the likelihood (``concentrate_scale=False``): a
+concentrated scale is re-estimated from whatever history is filtered, which would let rows after
+an origin change that origin's interval width.  These are exactly the forecasts and forecast variances that statsmodels' ``get_forecast`` returns after
 re-filtering ``y[: o + 1]`` (checked in ``tests/nn/test_peers.py``); one pass costs O(T) instead
 of O(T) per origin.
 """
@@ -48,6 +49,8 @@ def statespace_forecasts(results, origin: np.ndarray, horizon: int
     """
     fr = results.filter_results
     ssm = results.model.ssm
+    if getattr(results.model, "concentrate_scale", False):
+        raise ValueError("statespace_forecasts needs a model with concentrate_scale=False")
     origin = np.asarray(origin, dtype=int)
     burn = int(getattr(fr, "nobs_diffuse", 0) or 0)
     if origin.min() + 1 < burn:
@@ -62,14 +65,13 @@ def statespace_forecasts(results, origin: np.ndarray, horizon: int
     R = _time_invariant(ssm["selection"], "selection", 2)
     Q = _time_invariant(ssm["state_cov"], "state_cov", 2)
     RQR = R @ Q @ R.T
-    scale = float(fr.scale)
     a = np.asarray(fr.predicted_state)[:, origin + 1].T  # (N, k)
     P = np.moveaxis(np.asarray(fr.predicted_state_cov)[:, :, origin + 1], 2, 0)  # (N, k, k)
     mean = np.empty((origin.size, horizon))
     var = np.empty((origin.size, horizon))
     for h in range(horizon):
         mean[:, h] = a @ Z + d
-        var[:, h] = (np.einsum("i,nij,j->n", Z, P, Z) + Hc) * scale
+        var[:, h] = np.einsum("i,nij,j->n", Z, P, Z) + Hc
         a = a @ T.T + c
         P = T @ P @ T.T + RQR
     return mean, np.maximum(var, 0.0)

@@ -166,3 +166,7 @@ def test_estimator_no_lookahead(name):
     y2 = y.copy()
     y2[origin[sel].max() + 1:] += 100.0
     np.testing.assert_allclose(m.predict(X[sel], origin[sel], y2), before, rtol=1e-9)
+    if hasattr(m, "predict_quantiles"):  # interval widths must not see the future either
+        np.testing.assert_allclose(m.predict_quantiles(X[sel], origin[sel], y2, [0.1, 0.9]),
+                                   m.predict_quantiles(X[sel], origin[sel], y, [0.1, 0.9]),
+                                   rtol=1e-9)
