@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +32,9 @@ import numpy as np
 import optax
 
 from cpjax.node import NodeConfig, make_field, solve_with_stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import describe, machine, torch_device, torch_sync  # noqa: E402
 
 RTOL, ATOL, LR = 1e-3, 1e-6, 1e-3
 
@@ -142,9 +145,10 @@ def bench(batch, n, width, depth, repeats, warmup):
                                 "nfe_forward": 6 * statistics.median(nsteps) + 1,
                                 "final_loss": float(val)}
     torch.manual_seed(0)
-    f = torch_model(field0, n, width, depth)
+    dev = torch_device()  # CUDA when JAX runs on a GPU: like with like
+    f = torch_model(field0, n, width, depth).to(dev)
     opt = torch.optim.Adam(f.parameters(), lr=LR)
-    t_ts, t_z0, t_ys = (torch.from_numpy(a) for a in (ts, z0, ys))
+    t_ts, t_z0, t_ys = (torch.from_numpy(a).to(dev) for a in (ts, z0, ys))
 
     def tstep():
         opt.zero_grad()
@@ -160,13 +164,15 @@ def bench(batch, n, width, depth, repeats, warmup):
         tstep()
     times, nfes = [], []
     for _ in range(repeats):
+        torch_sync(dev)
         t0 = time.perf_counter()
         val, nfe = tstep()
+        torch_sync(dev)
         times.append(time.perf_counter() - t0)
         nfes.append(nfe)
     out["torchdiffeq"] = {"median_s": statistics.median(times), "nfe_forward":
                           statistics.median(nfes), "final_loss": val,
-                          "threads": torch.get_num_threads()}
+                          "threads": torch.get_num_threads(), "device": dev}
     out["ratio_torch_over_cpjax_joint"] = out["torchdiffeq"]["median_s"] / out["cpjax_joint"]["median_s"]
     out["ratio_torch_over_cpjax_vmap"] = out["torchdiffeq"]["median_s"] / out["cpjax_vmap"]["median_s"]
     return out
@@ -177,16 +183,14 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     args = ap.parse_args()
-    import torch
     import torchdiffeq
 
     cases = [(32, 4, 64, 2)] if args.quick else [(16, 4, 64, 2), (64, 4, 64, 2), (256, 4, 64, 2)]
     repeats, warmup = (10, 2) if args.quick else (30, 3)
     rows = [bench(*c, repeats=repeats, warmup=warmup) for c in cases]
-    device = (f"CPU {platform.machine()} ({platform.processor() or 'unknown'}), 2 cores shared "
-              f"with other jobs; jax {jax.__version__} ({jax.default_backend()}), torch "
-              f"{torch.__version__}, torchdiffeq {torchdiffeq.__version__}")
-    meta = {"device": device, "rtol": RTOL, "atol": ATOL, "solver": "dopri5", "repeats": repeats,
+    mach = machine()
+    device = f"{describe(mach)}, torchdiffeq {torchdiffeq.__version__}"
+    meta = {"device": device, "machine": mach, "rtol": RTOL, "atol": ATOL, "solver": "dopri5", "repeats": repeats,
             "warmup": warmup, "lr": LR, "results": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

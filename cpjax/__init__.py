@@ -7,10 +7,13 @@ plots), ``cpjax.node`` (Neural ODE), ``cpjax.cge`` (computable general equilibri
 trading), ``cpjax.quota`` (power-unit allowance accounting).
 """
 
+from ._cache import enable_compilation_cache as _enable_compilation_cache
 from ._xla import apply_xla_flags as _apply_xla_flags
 
 _apply_xla_flags()
+_enable_compilation_cache()
 
+from ._cache import CompileCount as CompileCount  # noqa: E402
 from ._errors import CpjaxInputError as CpjaxInputError  # noqa: E402
 from ._precision import (  # noqa: E402
     PRECISION_ENV as PRECISION_ENV,

@@ -46,8 +46,8 @@ BASE_MODELS = "persistence,drift,arima,svr,lstm,lstm-residual"
 def demo_macro(seed: int = 0) -> dict[str, tuple[pd.DataFrame, str]]:
     """SYNTHETIC macro indicators for the demo: quarterly GDP growth, monthly PPI, capacity."""
     rng = np.random.default_rng(seed)
-    q = pd.date_range("2021-01-15", "2025-01-15", freq="QS-JAN") + pd.Timedelta(days=14)
-    m = pd.date_range("2021-01-01", "2025-01-01", freq="MS") + pd.Timedelta(days=9)
+    q = pd.date_range("2021-01-15", "2025-01-15", freq="QS-JAN") + pd.Timedelta(14, unit="D")
+    m = pd.date_range("2021-01-01", "2025-01-01", freq="MS") + pd.Timedelta(9, unit="D")
     gdp = pd.DataFrame({"ds": q, "gdp_growth": 5 + rng.normal(0, 0.8, len(q)).cumsum() * 0.3})
     ppi = pd.DataFrame({"ds": m, "ppi": 100 + rng.normal(0, 0.6, len(m)).cumsum()})
     cap = pd.DataFrame({"ds": m, "renewable_gw": 900 + np.arange(len(m)) * 12.0})

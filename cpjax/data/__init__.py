@@ -8,6 +8,11 @@ from ._calendar import (
     align as align,
     align_to_calendar as align_to_calendar,
 )
+from ._calendar_features import (
+    CALENDAR_ENCODINGS as CALENDAR_ENCODINGS,
+    calendar_covariates as calendar_covariates,
+    calendar_features as calendar_features,
+)
 from ._demo import (
     DEMO_FACTOR_TARGETS as DEMO_FACTOR_TARGETS,
     demo_market as demo_market,
@@ -26,6 +31,15 @@ from ._loaders import (
     load_pilot_ohlcv as load_pilot_ohlcv,
     load_provincial_generation as load_provincial_generation,
     load_thermal_hours as load_thermal_hours,
+)
+from ._market_calendar import (
+    CALENDAR_DIR as CALENDAR_DIR,
+    DEADLINE_STATUSES as DEADLINE_STATUSES,
+    MARKET_CALENDARS as MARKET_CALENDARS,
+    compliance_deadlines as compliance_deadlines,
+    market_calendar as market_calendar,
+    market_holidays as market_holidays,
+    trading_days as trading_days,
 )
 from ._outliers import handle_outliers as handle_outliers, outlier_bounds as outlier_bounds
 from ._read import (

@@ -7,6 +7,7 @@ from ._ablation import (
     run_ablation as run_ablation,
 )
 from ._backtest import BacktestRun as BacktestRun, backtest as backtest
+from ._batch import FitJob as FitJob, fit_forecasters as fit_forecasters
 from ._compare import (
     CompareRun as CompareRun,
     ModelChoice as ModelChoice,

@@ -23,6 +23,7 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
+from ._batch import FitJob, fit_forecasters
 from ._compare import ModelChoice, choices_with_reference, model_config, test_table
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
@@ -58,22 +59,24 @@ class BacktestRun:
 
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
                     refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
-    parts, fit_s, fixed, res = [], [], None, None
     cfg = model_config(base, choice)
-    for fold in folds:
-        start, stop = int(fold.train[0]), int(fold.test[-1]) + 1
-        if refit or fixed is None:
-            f = Forecaster(config=cfg)
-            t0 = time.perf_counter()
-            f.fit(df.iloc[start:stop].reset_index(drop=True), target, features,
-                  train_rows=len(fold.train))
-            fit_s.append(time.perf_counter() - t0)
-            fixed = f
+    fitting = folds if refit else folds[:1]
+    t0 = time.perf_counter()
+    fitted = fit_forecasters([  # every origin's networks train as one batch
+        FitJob(Forecaster(config=cfg), df.iloc[int(f.train[0]): int(f.test[-1]) + 1]
+               .reset_index(drop=True), target, features, train_rows=len(f.train))
+        for f in fitting])
+    fit_s = [(time.perf_counter() - t0) / len(fitting)] * len(fitting)  # batched: the mean
+    parts, res = [], None
+    for i, fold in enumerate(folds):
+        stop = int(fold.test[-1]) + 1
+        f = fitted[i] if refit else fitted[0]
+        if refit or i == 0:
             pred = f.predict()
             if levels:
                 res = calibration_residuals(f, cal_fraction)
         else:
-            pred = fixed.predict(df.iloc[:stop].reset_index(drop=True))
+            pred = f.predict(df.iloc[:stop].reset_index(drop=True))
         pred = pred[pred["ds"].isin(df["ds"].iloc[fold.test])].copy()
         pred = pred.rename(columns={"cutoff": "origin"})
         pred = pred.rename(columns={c: choice.label + c[len(f.name):] for c in pred.columns

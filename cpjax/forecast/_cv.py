@@ -28,22 +28,24 @@ def cross_validation(forecaster, data, target=None, features=None, *, n_windows:
         ``unique_id, ds, cutoff, h, y, <model>`` for every forecast; ``cutoff`` is the last
         training date of the origin that produced it.
     """
+    from ._batch import FitJob, fit_forecasters
     from ._forecaster import Forecaster
 
     df, _ = load_frame(data, unique_id)
     folds = rolling_origins(pd.DatetimeIndex(df["ds"]), n_windows, step_size, mode)
+    windows = [df.iloc[int(f.train[0]): int(f.test[-1]) + 1].reset_index(drop=True)
+               for f in folds]
+    fitted = fit_forecasters([  # every origin's networks train as one batch
+        FitJob(Forecaster(config=forecaster.config), w, target, features,
+               train_rows=len(f.train))
+        for f, w in zip(folds if refit else folds[:1], windows, strict=False)])
     parts = []
-    fixed = None
-    for fold in folds:
-        start, stop = int(fold.train[0]), int(fold.test[-1]) + 1
-        window = df.iloc[start:stop].reset_index(drop=True)
-        if refit or fixed is None:
-            f = Forecaster(config=forecaster.config)
-            f.fit(window, target, features, train_rows=len(fold.train))
-            fixed = f
-            pred = f.predict()
+    for i, fold in enumerate(folds):
+        stop = int(fold.test[-1]) + 1
+        if refit:
+            pred = fitted[i].predict()
         else:
-            pred = fixed.predict(df.iloc[:stop].reset_index(drop=True))
+            pred = fitted[0].predict(df.iloc[:stop].reset_index(drop=True))
             pred = pred[pred["ds"] > fold.cutoff]
         pred = pred[pred["ds"].isin(df["ds"].iloc[fold.test])].copy()
         pred["cutoff"] = fold.cutoff

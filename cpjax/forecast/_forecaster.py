@@ -17,11 +17,11 @@ from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..evaluate import quantile_column
 from ..nn import get_model, make_config
-from ..optim import extra_update_args, make_optimizer, optimizer_config, required_extra_args
-from ..train import TrainConfig, get_trainer, load_pytree, predict_network, save_pytree
+from ..optim import make_optimizer, optimizer_config
+from ..train import Problem, TrainConfig, load_pytree, predict_network, save_pytree
 from ._config import ForecasterConfig
 from ._prepare import Prepared, load_frame, prepare, resolve_features, resolve_target, train_end_row
-from ._refiner import XGBoostRefiner, fit_refiner, refiner_config
+from ._refiner import XGBoostRefiner, fit_refiner, oof_blocks, refiner_config
 
 __all__ = ["Forecaster"]
 
@@ -59,7 +59,7 @@ class Forecaster:
         spec = get_model(self.config.model)
         make_config(self.config.model, self._model_params(spec))  # validates hyperparameters
         if spec.kind == "network":
-            self._optimizer()  # validates the optimizer name and settings
+            make_optimizer(self._optimizer(), steps_per_epoch=1)  # validates settings
         if refiner_config(self.config.refiner, self.config.refiner_params) and spec.kind != "network":
             raise CpjaxInputError(f"refiner={self.config.refiner!r} refines a network; "
                                   f"{self.config.model!r} is a statistical model; fix: drop it")
@@ -77,10 +77,9 @@ class Forecaster:
             params["residual"] = self.config.residual
         return params
 
-    def _optimizer(self, steps_per_epoch: int = 1):
+    def _optimizer(self):
         c = self.config
-        ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
-        return ocfg, make_optimizer(ocfg, steps_per_epoch=steps_per_epoch)
+        return optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
 
     def _build(self):
         return self.spec.build(make_config(self.config.model, self._model_params()),
@@ -107,7 +106,20 @@ class Forecaster:
 
         Returns:
             ``self``, with ``history_`` (per-epoch losses of networks) and ``prepared_``.
+
+        Several forecasters are fitted together (one compiled program, their networks trained
+        as one batch of problems) by :func:`cpjax.forecast.fit_forecasters`.
         """
+        from ._batch import FitJob, fit_forecasters
+
+        fit_forecasters([FitJob(self, data, target, features, split=split,
+                                test_start=test_start, unique_id=unique_id,
+                                train_rows=train_rows)])
+        return self
+
+    def _plan(self, data, target, features, split, test_start, unique_id, train_rows):
+        """Read, check, scale and window ``data``; return the training windows ``(X, Y)``.
+        Sets ``prepared_``, ``target_``, ``features_``, ``train_end_``, ``source_``."""
         df, source = load_frame(data, unique_id)
         target = resolve_target(df, target, source)
         cols = resolve_features(df, target, features)
@@ -132,49 +144,60 @@ class Forecaster:
         self.target_, self.features_ = target, p.features
         self.train_end_ = pd.Timestamp(p.frame["ds"].iloc[p.n_train - 1])
         self.source_ = source
-        w = p.windows
-        if self.spec.kind == "network":
-            module, res = self._train(w.X[tr], w.y[tr])
-            self.module_ = module
-            self.params_, self.batch_stats_ = res.params, res.batch_stats
-            self.history_ = res.history
-            self.best_epoch_ = res.best_epoch
-            self.n_seeds_ = c.seeds
-            rcfg = refiner_config(c.refiner, c.refiner_params)
-            if rcfg is not None:
-                def train_predict(fit_pos, pred_pos):
-                    m, r = self._train(w.X[tr][fit_pos], w.y[tr][fit_pos])
-                    return predict_network(m, r.params, r.batch_stats, w.X[tr][pred_pos])
-                final = predict_network(module, res.params, res.batch_stats, w.X[tr])
-                self.refiner_ = fit_refiner(rcfg, train_predict, w.X[tr], w.y[tr], final,
-                                            c.horizon)
-        else:
-            est = self._build().fit(w.X[tr], w.y[tr], w.origin[tr], p.series)
-            self.estimator_ = est
-            self.history_ = None
-            self.n_seeds_ = 1
-        self.fitted_ = True
-        return self
+        return p.windows.X[tr], p.windows.y[tr]
 
-    def _train(self, X: np.ndarray, Y: np.ndarray):
-        """Train the network (all seeds) on chronological windows; the latest
-        ``val_fraction`` of them drive early stopping.  Returns ``(module, TrainResult)``."""
+    def _fit_estimator(self, X: np.ndarray, Y: np.ndarray) -> None:
+        p = self.prepared_
+        tr = p.train_windows()
+        self.estimator_ = self._build().fit(X, Y, p.windows.origin[tr], p.series)
+        self.history_ = None
+        self.n_seeds_ = 1
+        self.fitted_ = True
+
+    def _training(self):
+        """``(module, OptimizerConfig, TrainConfig)`` of this forecaster's networks."""
         c = self.config
-        n_val = min(int(round(c.val_fraction * len(X))), len(X) - 1)
-        k = len(X) - n_val
-        module = self._build()
-        ocfg, tx = self._optimizer(max(1, k // min(c.batch_size, k)))
-        extra = None
-        if required_extra_args(ocfg):
-            def extra(ctx):
-                return extra_update_args(ocfg, loss_fn=ctx.loss_fn, output_fn=ctx.output_fn,
-                                         probe_key=ctx.key)
+        ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
         tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
                            patience=c.patience, seed=c.seed, n_seeds=c.seeds,
                            seed_strategy=c.seed_strategy, progress=c.progress,
                            label=c.model)
-        train = get_trainer(self.spec.trainer)  # fit_network; fit_adversarial for GANs
-        return module, train(module, tx, X[:k], Y[:k], X[k:], Y[k:], tcfg, extra_args_fn=extra)
+        return self._build(), ocfg, tcfg
+
+    def _problems(self, X: np.ndarray, Y: np.ndarray) -> list[tuple[Any, Problem]]:
+        """The network problems of this fit: ``("main", problem)`` for each seed, and
+        ``(k, problem)`` for each seed of out-of-fold block ``k`` when a refiner is set.  The
+        latest ``val_fraction`` of each problem's windows drive its early stopping."""
+        c = self.config
+        seeds = range(c.seed, c.seed + c.seeds)
+        out = [("main", _problem(X, Y, c.val_fraction, s)) for s in seeds]
+        rcfg = refiner_config(c.refiner, c.refiner_params)
+        if rcfg is not None and not rcfg.in_sample:
+            for k, (fit_pos, _) in enumerate(oof_blocks(len(X), rcfg.folds, c.horizon)):
+                out += [(k, _problem(X[fit_pos], Y[fit_pos], c.val_fraction, s)) for s in seeds]
+        return out
+
+    def _attach(self, X: np.ndarray, Y: np.ndarray, module, results: dict[Any, Any]) -> None:
+        """Take the trained networks (``results[role]``: a TrainResult over this fit's seeds)."""
+        c = self.config
+        res = results["main"]
+        self.module_ = module
+        self.params_, self.batch_stats_ = res.params, res.batch_stats
+        self.history_ = res.history
+        self.best_epoch_ = res.best_epoch
+        self.n_seeds_ = c.seeds
+        rcfg = refiner_config(c.refiner, c.refiner_params)
+        if rcfg is not None:
+            blocks = [] if rcfg.in_sample else oof_blocks(len(X), rcfg.folds, c.horizon)
+            lookup = {tuple(pred): results[k] for k, (_, pred) in enumerate(blocks)}
+
+            def train_predict(fit_pos, pred_pos):  # the out-of-fold networks, already trained
+                r = lookup[tuple(pred_pos)]
+                return predict_network(module, r.params, r.batch_stats, X[pred_pos])
+
+            final = predict_network(module, res.params, res.batch_stats, X)
+            self.refiner_ = fit_refiner(rcfg, train_predict, X, Y, final, c.horizon)
+        self.fitted_ = True
 
     def _network_predict(self, X: np.ndarray) -> np.ndarray:
         """Scaled ``(n_seeds, n, H)`` forecasts of the network, refined when a refiner is set."""
@@ -365,9 +388,9 @@ def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:
     ends for monthly data, otherwise steps of the median spacing."""
     step = pd.Series(dates[-60:]).diff().median()
     last = dates[-1]
-    if step <= pd.Timedelta(days=3) and (dates[-60:].day_of_week < 5).all():
+    if step <= pd.Timedelta(3, unit="D") and (dates[-60:].day_of_week < 5).all():
         freq = "B"
-    elif pd.Timedelta(days=27) <= step <= pd.Timedelta(days=32):
+    elif pd.Timedelta(27, unit="D") <= step <= pd.Timedelta(32, unit="D"):
         freq = "MS" if (dates[-12:].day == 1).all() else "ME"
     else:
         return pd.DatetimeIndex([last + step * k for k in range(1, n + 1)])
@@ -387,3 +410,11 @@ def _values_at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     ok = rows < len(values)
     out[ok] = values[rows[ok]]
     return out
+
+
+def _problem(X: np.ndarray, Y: np.ndarray, val_fraction: float, seed: int) -> Problem:
+    """Chronological windows -> a training problem whose latest ``val_fraction`` of windows are
+    its validation set (at least one training window is kept)."""
+    n_val = min(int(round(val_fraction * len(X))), len(X) - 1)
+    k = len(X) - n_val
+    return Problem(X[:k], Y[:k], X[k:], Y[k:], seed=seed, label=f"seed {seed}")

@@ -8,6 +8,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ._common import Dropout, uses_dropout
 from ._condconv import CondConv1D, conv1d
 
 __all__ = ["ASPP1D", "AtrousConv1D"]
@@ -83,6 +84,6 @@ class ASPP1D(nn.Module):
         h = nn.BatchNorm(use_running_average=not train, momentum=self.bn_momentum, epsilon=1e-5,
                          name="bn")(h)
         h = nn.relu(h)
-        if self.dropout > 0:
-            h = nn.Dropout(self.dropout, deterministic=not train)(h)
+        if uses_dropout(self.dropout):
+            h = Dropout(self.dropout)(h, not train)
         return h

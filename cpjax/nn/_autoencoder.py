@@ -11,12 +11,13 @@ objective (it is not part of the validation loss used for early stopping).
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._common import check_input, kernel_init, residual_output
+from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["AutoencoderConfig", "AutoencoderForecaster", "DenseStack"]
@@ -72,6 +73,9 @@ class AutoencoderForecaster(nn.Module):
     """
 
     config: AutoencoderConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
 
     @nn.compact
@@ -86,7 +90,7 @@ class AutoencoderForecaster(nn.Module):
             if cfg.recon_weight:
                 self.sow("losses", "reconstruction",
                          cfg.recon_weight * jnp.mean(jnp.square(recon - flat)))
-        h = nn.Dropout(cfg.dropout, deterministic=not train)(code) if cfg.dropout > 0 else code
+        h = Dropout(cfg.dropout)(code, not train) if uses_dropout(cfg.dropout) else code
         out = DenseStack(cfg.hidden_size, self.horizon, cfg.init, name="head")(h)
         return residual_output(x, out, cfg.residual, cfg.target_index)
 

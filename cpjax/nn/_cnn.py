@@ -10,13 +10,14 @@ the receptive field is ``r = 1 + (k - 1) * sum_i g**i`` (:func:`receptive_field`
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ._common import check_input, kernel_init, residual_output
+from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["CNNConfig", "CNNForecaster", "receptive_field"]
@@ -68,6 +69,9 @@ class CNNForecaster(nn.Module):
     """
 
     config: CNNConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
 
     def setup(self):
@@ -78,7 +82,7 @@ class CNNForecaster(nn.Module):
         self.convs = [nn.Conv(cfg.channels, (cfg.kernel_size,), padding="CAUSAL",
                               kernel_dilation=(cfg.dilation_growth ** i,), kernel_init=init,
                               name=f"conv_{i}") for i in range(cfg.num_layers)]
-        self.drop = nn.Dropout(cfg.dropout)
+        self.drop = Dropout(cfg.dropout)
         self.head = nn.Dense(self.horizon)
 
     def features(self, x: Float[Array, "batch lookback features"]
@@ -95,8 +99,8 @@ class CNNForecaster(nn.Module):
         cfg = self.config
         h = self.features(x)
         pooled = h[:, -1, :] if cfg.pool == "last" else jnp.mean(h, axis=1)
-        if cfg.dropout > 0:
-            pooled = self.drop(pooled, deterministic=not train)
+        if uses_dropout(cfg.dropout):
+            pooled = self.drop(pooled, not train)
         return residual_output(x, self.head(pooled), cfg.residual, cfg.target_index)
 
 

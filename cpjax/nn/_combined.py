@@ -13,12 +13,13 @@ Seed 000 trains the last one with Sophia and refines it with XGBoost; those are 
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 from jaxtyping import Array, Float
 
 from ._aspp import ASPP1D
-from ._common import check_input, residual_output
+from ._common import Dropout, check_input, residual_output, uses_dropout
 from ._ema import EMA1D
 from ._registry import ModelSpec, register_model
 
@@ -76,6 +77,9 @@ class CombinedForecaster(nn.Module):
     """
 
     config: CombinedConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout", "aspp_dropout")
     horizon: int = 1
     use_aspp: bool = True
     use_ema: bool = True
@@ -95,8 +99,8 @@ class CombinedForecaster(nn.Module):
         unroll = x.shape[1] if cfg.unroll is True else max(1, int(cfg.unroll))
         for i in range(cfg.num_layers):
             h = nn.RNN(nn.OptimizedLSTMCell(cfg.hidden_size), unroll=unroll, name=f"lstm_{i}")(h)
-            if cfg.dropout > 0:
-                h = nn.Dropout(cfg.dropout, deterministic=not train)(h)
+            if uses_dropout(cfg.dropout):
+                h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h[:, -1, :])
         return residual_output(x, out, cfg.residual, cfg.target_index)
 

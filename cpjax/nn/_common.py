@@ -12,8 +12,8 @@ from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError, unknown_name_message
 
-__all__ = ["INITS", "check_input", "kernel_init", "kernel_penalty", "residual_output",
-           "sow_kernel_penalty"]
+__all__ = ["INITS", "Dropout", "check_input", "kernel_init", "kernel_penalty", "residual_output",
+           "sow_kernel_penalty", "uses_dropout"]
 
 
 def residual_output(
@@ -62,11 +62,37 @@ def kernel_penalty(params: Any, l1: float, l2: float) -> Float[Array, ""]:
     for path, leaf in jax.tree_util.tree_leaves_with_path(params):
         if "kernel" not in jax.tree_util.keystr(path):
             continue
-        if l1:
+        if not _is_zero(l1):
             total = total + l1 * jnp.sum(jnp.abs(leaf)).astype(jnp.float32)
-        if l2:
+        if not _is_zero(l2):
             total = total + l2 * jnp.sum(jnp.square(leaf)).astype(jnp.float32)
     return total
+
+
+def _is_zero(value: Any) -> bool:
+    """True for a concrete zero; a traced value (a hyperparameter of a compiled program) is not."""
+    return not isinstance(value, jax.core.Tracer) and not value
+
+
+def uses_dropout(rate: Any) -> bool:
+    """Whether a dropout layer of ``rate`` must be built: a positive rate, or a traced one (a
+    hyperparameter passed to the compiled training program, whose value is unknown at trace)."""
+    return not _is_zero(rate)
+
+
+class Dropout(nn.Module):
+    """``flax.linen.Dropout`` (same mask, same scaling, same PRNG stream) whose rate may also be a
+    traced value, so a batch of problems with different dropout rates shares one program."""
+
+    rate: Any
+
+    @nn.compact
+    def __call__(self, x: Array, deterministic: bool) -> Array:
+        if deterministic or (not isinstance(self.rate, jax.core.Tracer) and self.rate == 0.0):
+            return x
+        keep = 1.0 - self.rate  # a Python float when concrete, as in flax.linen.Dropout
+        mask = jax.random.bernoulli(self.make_rng("dropout"), keep, x.shape)
+        return jax.lax.select(mask, x / keep, jnp.zeros_like(x))
 
 
 def sow_kernel_penalty(module: nn.Module, l1: float, l2: float) -> None:
@@ -76,6 +102,6 @@ def sow_kernel_penalty(module: nn.Module, l1: float, l2: float) -> None:
     which the training engine adds to the objective (``cpjax.train.apply_train``); outside
     training (collection not mutable) it is a no-op.
     """
-    if l1 or l2:
+    if not (_is_zero(l1) and _is_zero(l2)):
         module.sow("losses", "kernel_penalty",
                    kernel_penalty(module.variables.get("params", {}), l1, l2))

@@ -12,6 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
+from ._common import Dropout, uses_dropout
+
 __all__ = ["CondConv1D", "conv1d", "unfold1d"]
 
 
@@ -79,8 +81,8 @@ class CondConv1D(nn.Module):
                              (E, self.kernel_size, cin, F), jnp.float32)
         bias = self.param("bias", nn.initializers.zeros, (E, F), jnp.float32)
         pooled = jnp.mean(x, axis=1)
-        if self.routing_dropout > 0:
-            pooled = nn.Dropout(self.routing_dropout, deterministic=not train)(pooled)
+        if uses_dropout(self.routing_dropout):
+            pooled = Dropout(self.routing_dropout)(pooled, not train)
         r = nn.sigmoid(nn.Dense(E, name="routing")(pooled))  # (B, E)
         stacked = jnp.transpose(kernels, (1, 2, 0, 3)).reshape(self.kernel_size, cin, E * F)
         per_expert = conv1d(x, stacked, self.dilation).reshape(x.shape[0], x.shape[1], E, F)

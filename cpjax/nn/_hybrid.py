@@ -26,13 +26,21 @@ halved every 100 epochs: ``schedule="step", decay_every=100``), batch 32/64, loo
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ._common import check_input, kernel_init, residual_output, sow_kernel_penalty
+from ._common import (
+    Dropout,
+    check_input,
+    kernel_init,
+    residual_output,
+    sow_kernel_penalty,
+    uses_dropout,
+)
 from ._recurrent import _unroll, bidirectional_lstm, bidirectional_summary
 from ._registry import ModelSpec, register_model
 
@@ -118,6 +126,9 @@ class HybridForecaster(nn.Module):
     """
 
     config: HybridConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
 
     @nn.compact
@@ -150,8 +161,8 @@ class HybridForecaster(nn.Module):
         f = nn.relu(nn.Dense(cfg.fusion_size, kernel_init=init, name="fusion")(fused))
         if cfg.attention:
             f = AttentionGate(cfg.init, name="gate")(f)
-        if cfg.dropout > 0:
-            f = nn.Dropout(cfg.dropout, deterministic=not train)(f)
+        if uses_dropout(cfg.dropout):
+            f = Dropout(cfg.dropout)(f, not train)
         out = nn.Dense(self.horizon, kernel_init=init, name="head")(f)
         sow_kernel_penalty(self, cfg.l1, cfg.l2)
         return residual_output(x, out, cfg.residual, cfg.target_index)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 from jaxtyping import Array, Float
 
-from ._common import check_input, residual_output
+from ._common import Dropout, check_input, residual_output, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["LSTMConfig", "LSTMForecaster"]
@@ -48,6 +49,9 @@ class LSTMForecaster(nn.Module):
     """
 
     config: LSTMConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
 
     @nn.compact
@@ -59,8 +63,8 @@ class LSTMForecaster(nn.Module):
         for i in range(cfg.num_layers):
             h = nn.RNN(nn.OptimizedLSTMCell(cfg.hidden_size), unroll=_unroll(cfg.unroll, x.shape[1]),
                        name=f"lstm_{i}")(h)
-            if cfg.dropout > 0:
-                h = nn.Dropout(cfg.dropout, deterministic=not train)(h)
+            if uses_dropout(cfg.dropout):
+                h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h[:, -1, :])
         return residual_output(x, out, cfg.residual, cfg.target_index)
 

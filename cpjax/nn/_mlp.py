@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 from jaxtyping import Array, Float
 
-from ._common import check_input, kernel_init, residual_output
+from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["MLPConfig", "MLPForecaster"]
@@ -47,6 +48,9 @@ class MLPForecaster(nn.Module):
     """
 
     config: MLPConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
 
     @nn.compact
@@ -58,8 +62,8 @@ class MLPForecaster(nn.Module):
         h = x.reshape(x.shape[0], -1)
         for i in range(cfg.num_layers):
             h = nn.relu(nn.Dense(cfg.hidden_size, kernel_init=init, name=f"dense_{i}")(h))
-            if cfg.dropout > 0:
-                h = nn.Dropout(cfg.dropout, deterministic=not train)(h)
+            if uses_dropout(cfg.dropout):
+                h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h)
         return residual_output(x, out, cfg.residual, cfg.target_index)
 

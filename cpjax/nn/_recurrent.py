@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._common import check_input, kernel_init, residual_output
+from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["BiLSTM", "CELLS", "RecurrentConfig", "RecurrentForecaster", "bidirectional_lstm",
@@ -104,6 +104,9 @@ class RecurrentForecaster(nn.Module):
     """
 
     config: RecurrentConfig
+    #: config fields the training engine may pass as traced values (one program for a batch
+    #: of problems with different rates; see cpjax.train)
+    dynamic_fields: ClassVar[tuple[str, ...]] = ("dropout",)
     horizon: int = 1
     cell: str = "gru"
 
@@ -122,8 +125,8 @@ class RecurrentForecaster(nn.Module):
             else:
                 cell = CELLS[self.cell](cfg.hidden_size, kernel_init=init, name=f"{self.cell}_{i}")
                 h = nn.RNN(cell, unroll=unroll)(h)
-            if cfg.dropout > 0:
-                h = nn.Dropout(cfg.dropout, deterministic=not train)(h)
+            if uses_dropout(cfg.dropout):
+                h = Dropout(cfg.dropout)(h, not train)
         summary = bidirectional_summary(h) if self.cell == "bilstm" else h[:, -1, :]
         out = nn.Dense(self.horizon, name="head")(summary)
         return residual_output(x, out, cfg.residual, cfg.target_index)

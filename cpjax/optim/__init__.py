@@ -8,16 +8,21 @@ from ._estimators import (
     hutchinson_diag as hutchinson_diag,
 )
 from ._registry import (
+    INJECTABLE as INJECTABLE,
     SCHEDULES as SCHEDULES,
     OptimizerConfig as OptimizerConfig,
     SophiaConfig as SophiaConfig,
     extra_update_args as extra_update_args,
     learning_rate_schedule as learning_rate_schedule,
+    make_injectable_optimizer as make_injectable_optimizer,
     make_optimizer as make_optimizer,
     optimizer_config as optimizer_config,
+    optimizer_hyperparams as optimizer_hyperparams,
     optimizer_names as optimizer_names,
+    optimizer_structure as optimizer_structure,
     register_optimizer as register_optimizer,
     required_extra_args as required_extra_args,
+    set_injected_hyperparams as set_injected_hyperparams,
 )
 from ._sophia import (
     SophiaState as SophiaState,

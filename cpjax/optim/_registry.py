@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import jax
 import jax.numpy as jnp
 import optax
 
@@ -39,6 +40,11 @@ __all__ = [
     "optimizer_names",
     "register_optimizer",
     "required_extra_args",
+    "INJECTABLE",
+    "make_injectable_optimizer",
+    "optimizer_hyperparams",
+    "optimizer_structure",
+    "set_injected_hyperparams",
 ]
 
 
@@ -169,7 +175,8 @@ def _rmsprop(config, lr):
 
 def _sophia(config, lr):
     return sophia(lr, **_given(config, "b1", "b2", "eps", "weight_decay"),
-                  **dataclasses.asdict(config.sophia))
+                  **{f.name: getattr(config.sophia, f.name)  # not asdict: no deepcopy of
+                     for f in dataclasses.fields(config.sophia)})  # traced (injected) values
 
 
 register_optimizer("sgd", _sgd, description="SGD (optional momentum)")
@@ -223,8 +230,8 @@ def learning_rate_schedule(config: OptimizerConfig, steps_per_epoch: int | None 
                 "schedule with decay_unit='epoch' needs the number of steps per epoch; fix: "
                 "make_optimizer(config, steps_per_epoch=...) or decay_unit='step'")
         check_int("steps_per_epoch", steps_per_epoch, 1)
-    unit = float(config.decay_every * (steps_per_epoch if config.decay_unit == "epoch" else 1))
-    rate = _DEFAULT_DECAY[name] if config.decay_rate is None else float(config.decay_rate)
+    unit = _number(config.decay_every * (steps_per_epoch if config.decay_unit == "epoch" else 1))
+    rate = _DEFAULT_DECAY[name] if config.decay_rate is None else _number(config.decay_rate)
     if name == "step":
         check_range("decay_rate", rate, 0.0, 1.0, lo_open=True)
     elif name == "inverse_time":
@@ -248,6 +255,11 @@ def learning_rate_schedule(config: OptimizerConfig, steps_per_epoch: int | None 
         return value
 
     return schedule
+
+
+def _number(value: Any) -> Any:
+    """``float(value)`` for concrete numbers; traced values (injected hyperparameters) as is."""
+    return value if isinstance(value, jax.core.Tracer) else float(value)
 
 
 def optimizer_config(name: str, learning_rate: float = 1e-3, **kwargs: Any) -> OptimizerConfig:
@@ -297,16 +309,111 @@ def make_optimizer(
     elif kwargs:
         raise CpjaxInputError("make_optimizer: pass settings either in the OptimizerConfig or as "
                               "keywords with a name, not both")
-    spec = _spec(config.name)
     lr = config.learning_rate if learning_rate is None else learning_rate
     check_range("learning_rate", lr, 0.0, None, lo_open=True)
+    if config.clip_grad_norm is not None:
+        check_range("clip_grad_norm", config.clip_grad_norm, 0.0, None, lo_open=True)
+    return _build(config, lr, steps_per_epoch)
+
+
+def _build(config: OptimizerConfig, lr: Any, steps_per_epoch: Any
+           ) -> optax.GradientTransformationExtraArgs:
+    """The transformation of ``config`` with step size ``lr`` (a number, traced array or schedule)."""
+    spec = _spec(config.name)
     if not callable(lr):
         lr = learning_rate_schedule(dataclasses.replace(config, learning_rate=lr), steps_per_epoch)
     tx = spec.factory(config, lr)
     if config.clip_grad_norm is not None:
-        check_range("clip_grad_norm", config.clip_grad_norm, 0.0, None, lo_open=True)
         tx = optax.chain(optax.clip_by_global_norm(config.clip_grad_norm), tx)
     return optax.with_extra_args_support(tx)
+
+
+#: Settings of OptimizerConfig (and of its ``sophia`` part) that change no array shape: they are
+#: arguments of the compiled training program (``optax.inject_hyperparams``), not constants, so
+#: a new value (another learning rate in a search, another seed's setting) reuses the program.
+INJECTABLE = ("learning_rate", "weight_decay", "b1", "b2", "eps", "momentum", "decay_rate",
+              "clip_grad_norm")
+SOPHIA_INJECTABLE = ("gamma", "clip_threshold")
+_DEFAULT_WEIGHT_DECAY = {"adamw": 1e-4, "sophia": 1e-4}
+
+
+def optimizer_hyperparams(config: OptimizerConfig, steps_per_epoch: int | None = None
+                          ) -> dict[str, float]:
+    """The injectable settings of ``config`` as numbers (``None`` settings are left out, except
+    those whose default is resolved here so that they are always injectable: learning rate,
+    AdamW/Sophia weight decay, Sophia's gamma), plus ``steps_per_epoch`` for schedules counted in
+    epochs.  :func:`make_injectable_optimizer` takes them at ``init`` (see
+    :func:`set_injected_hyperparams`)."""
+    check_range("learning_rate", config.learning_rate, 0.0, None, lo_open=True)
+    out: dict[str, float] = {}
+    for name in INJECTABLE:
+        value = getattr(config, name)
+        if value is None and name == "weight_decay":
+            value = _DEFAULT_WEIGHT_DECAY.get(config.name)
+        if value is not None:
+            out[name] = float(value)
+    if config.name == "sophia":
+        from ._sophia import DEFAULT_GAMMA
+
+        s = config.sophia
+        out["gamma"] = float(DEFAULT_GAMMA[s.estimator] if s.gamma is None else s.gamma)
+        if s.clip_threshold is not None:
+            out["clip_threshold"] = float(s.clip_threshold)
+    if config.schedule != "constant" and config.decay_unit == "epoch":
+        if steps_per_epoch is None:
+            raise CpjaxInputError(
+                "schedule with decay_unit='epoch' needs the number of steps per epoch; fix: "
+                "pass steps_per_epoch=... or decay_unit='step'")
+        check_int("steps_per_epoch", steps_per_epoch, 1)
+        out["steps_per_epoch"] = float(steps_per_epoch)
+    return out
+
+
+def optimizer_structure(config: OptimizerConfig, steps_per_epoch: int | None = None
+                        ) -> tuple[OptimizerConfig, tuple[str, ...]]:
+    """What a compiled program depends on: ``config`` with every injectable value replaced by a
+    placeholder (hashable, equal for configs that differ only in those values), and the names
+    that are injected."""
+    names = tuple(optimizer_hyperparams(config, steps_per_epoch))
+    top = {n: 1.0 for n in INJECTABLE if n in names}
+    soph = {n: 1.0 for n in SOPHIA_INJECTABLE if n in names}
+    structure = dataclasses.replace(config, **top,
+                                    sophia=dataclasses.replace(config.sophia, **soph))
+    return structure, names
+
+
+def make_injectable_optimizer(structure: OptimizerConfig, names: tuple[str, ...]
+                              ) -> optax.GradientTransformationExtraArgs:
+    """``optax.inject_hyperparams`` over the optimizer of ``structure``: the settings in ``names``
+    live in the optimizer state (``state.hyperparams``) and are read at every update, so they
+    can be traced values, one per problem of a batch.  Set them with
+    :func:`set_injected_hyperparams` after ``init``."""
+    import inspect
+
+    def factory(**h: Any) -> optax.GradientTransformationExtraArgs:
+        top = {n: h[n] for n in INJECTABLE if n in h and n != "learning_rate"}
+        soph = {n: h[n] for n in SOPHIA_INJECTABLE if n in h}
+        cfg = dataclasses.replace(structure, **top,
+                                  sophia=dataclasses.replace(structure.sophia, **soph))
+        return _build(cfg, h["learning_rate"], h.get("steps_per_epoch"))
+
+    factory.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in names])
+    tx = optax.inject_hyperparams(factory)(**{n: 1.0 for n in names})
+    return standard_promotion(tx)
+
+
+def set_injected_hyperparams(opt_state: Any, values: dict[str, Any]) -> Any:
+    """Return ``opt_state`` (made by :func:`make_injectable_optimizer`) with its injected
+    settings replaced by ``values`` (name -> scalar; names it does not hold are an error)."""
+    hyper = dict(opt_state.hyperparams)
+    unknown = set(values) - set(hyper)
+    if unknown:
+        raise CpjaxInputError(f"optimizer has no injected setting {sorted(unknown)[0]!r}; it has "
+                              f"{', '.join(sorted(hyper))}")
+    for k, v in values.items():
+        hyper[k] = jnp.asarray(v, hyper[k].dtype)
+    return opt_state._replace(hyperparams=hyper)
 
 
 def required_extra_args(config: OptimizerConfig) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Training engine: jit step, ``lax.scan`` epochs, early stopping, seeds by vmap or loop."""
+"""Training engine: one compiled program trains a batch of problems (seeds x settings x
+origins x series); epochs, early stopping and the NaN guard run on the device."""
 
 from ._adversarial import (
     discriminator_loss as discriminator_loss,
@@ -8,15 +9,24 @@ from ._adversarial import (
 from ._checkpoint import load_pytree as load_pytree, save_pytree as save_pytree
 from ._config import TrainConfig as TrainConfig
 from ._engine import (
-    ExtraArgsContext as ExtraArgsContext,
+    CHUNK_EPOCHS as CHUNK_EPOCHS,
+    Problem as Problem,
     TrainingDivergedError as TrainingDivergedError,
     TrainResult as TrainResult,
-    apply_train as apply_train,
     fit_network as fit_network,
-    init_variables as init_variables,
+    fit_problems as fit_problems,
     predict_network as predict_network,
+    program_cache_info as program_cache_info,
+    register_kit as register_kit,
     resolve_seed_strategy as resolve_seed_strategy,
+)
+from ._losses import LOSSES as LOSSES, get_loss as get_loss, loss_elements as loss_elements
+from ._steps import (
+    ExtraArgsContext as ExtraArgsContext,
+    Kit as Kit,
+    ProgramKey as ProgramKey,
+    apply_train as apply_train,
+    init_variables as init_variables,
     sown_losses as sown_losses,
 )
-from ._losses import LOSSES as LOSSES, get_loss as get_loss
 from ._trainers import TRAINERS as TRAINERS, get_trainer as get_trainer

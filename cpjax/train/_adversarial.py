@@ -18,7 +18,6 @@ module's prediction, the generator at the fixed prediction noise (see ``cpjax.nn
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -26,21 +25,15 @@ import optax
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
+from ..nn import kernel_penalty
+from ..optim import OptimizerConfig, required_extra_args
 from ._config import TrainConfig
-from ._engine import (
-    TrainResult,
-    _apply,
-    _penalty,
-    apply_train,
-    as_training_arrays,
-    fresh_state,
-    init_variables,
-    make_epoch_fn,
-    run_training,
-)
-from ._losses import get_loss
+from ._engine import TrainResult, fit_network, register_kit
+from ._losses import loss_elements
+from ._steps import Kit, ProgramKey, apply_train, evaluate, init_optimizer, init_variables
 
-__all__ = ["discriminator_loss", "fit_adversarial", "generator_adversarial_loss"]
+__all__ = ["adversarial_kit", "discriminator_loss", "fit_adversarial",
+           "generator_adversarial_loss"]
 
 
 def discriminator_loss(real_logits: Float[Array, "b 1"], fake_logits: Float[Array, "b 1"]
@@ -55,55 +48,34 @@ def generator_adversarial_loss(fake_logits: Float[Array, "b 1"]) -> Float[Array,
     return jnp.mean(jax.nn.softplus(-fake_logits))
 
 
-def fit_adversarial(
-    module,
-    tx: optax.GradientTransformation,
-    X: Float[Array, "n lookback features"],
-    Y: Float[Array, "n horizon"],
-    X_val: Float[Array, "m lookback features"] | None = None,
-    Y_val: Float[Array, "m horizon"] | None = None,
-    config: TrainConfig | None = None,
-    extra_args_fn: Callable | None = None,
-    on_epoch: Callable | None = None,
-) -> TrainResult:
-    """Train a GAN forecaster; same signature and result as :func:`fit_network`.
-
-    Arguments:
-        module: a Flax module with methods ``generate(x, z, train)`` and
-            ``discriminate(x, y, train)``, parameters under ``"generator"`` and
-            ``"discriminator"``, and ``config.latent_dim``, ``config.adversarial_weight``,
-            ``config.d_lr_ratio`` (see :class:`cpjax.nn.GANForecaster`).
-        tx: the optax transformation used by both players (separate states).
-        X, Y, X_val, Y_val, config, on_epoch: as in :func:`fit_network`.
-        extra_args_fn: must be None: second-order optimizers (Sophia) are not supported here.
-
-    Returns:
-        :class:`TrainResult`; ``history["train_loss"]`` is the generator's objective.
-
-    Example:
-        >>> from cpjax.nn import GANConfig, GANForecaster
-        >>> res = fit_adversarial(GANForecaster(GANConfig()), optax.adam(1e-3), X, Y)  # doctest: +SKIP
-    """
-    if extra_args_fn is not None:
+def adversarial_kit(key: ProgramKey) -> Kit:
+    """One discriminator update, then one generator update, per minibatch (module docstring)."""
+    if key.extra_args_fn is not None or (isinstance(key.optimizer, OptimizerConfig)
+                                         and required_extra_args(key.optimizer)):
         raise CpjaxInputError("GAN training supports first-order optimizers only (adam, adamw, "
                               "rmsprop, sgd); fix: pick one of those with --optimizer")
-    config = config or TrainConfig()
-    X, Y, X_val, Y_val = as_training_arrays(X, Y, X_val, Y_val)
+    module = key.module
     mcfg = module.config
     latent = int(mcfg.latent_dim)
     ratio = float(mcfg.d_lr_ratio)
+    tx = key.transformation()
     tx_d = tx if ratio == 1.0 else optax.chain(tx, optax.scale(ratio))
-    loss_of = get_loss(config.loss, config.huber_delta)
-    has_val = X_val.shape[0] > 0
+    loss_el = loss_elements(key.loss)
 
-    def discriminate(params, x, y, key):
+    def discriminate(params, x, y, rng):
         return module.apply({"params": params}, x, y, train=True, method="discriminate",
-                            rngs={"dropout": key})
+                            rngs={"dropout": rng})
 
-    def step(carry, idx):
-        params, stats, (g_state, d_state), key = carry
-        key, k_z, k_fake, k_d, k_g = jax.random.split(key, 5)
-        x, y = X[idx], Y[idx]
+    def init(rng, x0, hp):
+        k_init, k_train = jax.random.split(rng)
+        params, stats = init_variables(module, k_init, x0)
+        states = (init_optimizer(key, tx, params["generator"], hp, k_train),
+                  init_optimizer(key, tx_d, params["discriminator"], hp, k_train))
+        return params, stats, states, k_train
+
+    def step(carry, x, y, hp):
+        params, stats, (g_state, d_state), rng = carry
+        rng, k_z, k_fake, k_d, k_g = jax.random.split(rng, 5)
         z = jax.random.normal(k_z, (x.shape[0], latent), jnp.float32)
         fake = jax.lax.stop_gradient(module.apply(
             {"params": params}, x, z, train=True, method="generate", rngs={"dropout": k_fake}))
@@ -121,27 +93,55 @@ def fit_adversarial(
             p = {**params, "generator": gp, "discriminator": d_params}
             out, _, aux = apply_train(module, p, stats, x, k_g, z=z, method="generate")
             adv = generator_adversarial_loss(discriminate(p, x, out, k_d))
-            return (loss_of(out, y) + mcfg.adversarial_weight * adv + aux
-                    + _penalty(gp, config.l1, config.l2))
+            loss = jnp.mean(loss_el(out, y, hp["huber_delta"])) + mcfg.adversarial_weight * adv
+            loss = loss + aux
+            if key.penalty:
+                loss = loss + kernel_penalty(gp, hp["l1"], hp["l2"])
+            return loss
 
         g_loss, g_grads = jax.value_and_grad(g_objective)(params["generator"])
         with jax.numpy_dtype_promotion("standard"):
             g_upd, g_state = tx.update(g_grads, g_state, params["generator"])
             g_params = optax.apply_updates(params["generator"], g_upd)
         new = {**params, "generator": g_params, "discriminator": d_params}
-        return (new, stats, (g_state, d_state), key), g_loss
+        return (new, stats, (g_state, d_state), rng), g_loss
 
-    def val_loss(params, stats):
-        if not has_val:
-            return jnp.zeros((), jnp.float32)
-        out, _ = _apply(module, params, stats, X_val, train=False)
-        return loss_of(out, Y_val).astype(jnp.float32)
+    def forward(params, stats, X, hp):
+        return evaluate(module, params, stats, X)
 
-    def init(key):
-        k_init, k_train = jax.random.split(key)
-        params, stats = init_variables(module, k_init, X[:1])
-        opt_state: Any = (tx.init(params["generator"]), tx_d.init(params["discriminator"]))
-        return fresh_state(params, stats, opt_state, k_train)
+    return Kit(init, step, forward)
 
-    epoch_fn = make_epoch_fn(step, val_loss, config, X.shape[0], has_val)
-    return run_training(init, epoch_fn, config, on_epoch)
+
+register_kit("adversarial", adversarial_kit)
+
+
+def fit_adversarial(
+    module,
+    tx: OptimizerConfig | optax.GradientTransformation,
+    X: Float[Array, "n lookback features"],
+    Y: Float[Array, "n horizon"],
+    X_val: Float[Array, "m lookback features"] | None = None,
+    Y_val: Float[Array, "m horizon"] | None = None,
+    config: TrainConfig | None = None,
+    extra_args_fn: Callable | None = None,
+    on_epoch: Callable | None = None,
+) -> TrainResult:
+    """Train a GAN forecaster; same signature and result as :func:`fit_network`.
+
+    Arguments:
+        module: a Flax module with methods ``generate(x, z, train)`` and
+            ``discriminate(x, y, train)``, parameters under ``"generator"`` and
+            ``"discriminator"``, and ``config.latent_dim``, ``config.adversarial_weight``,
+            ``config.d_lr_ratio`` (see :class:`cpjax.nn.GANForecaster`).
+        tx: the optimizer used by both players (separate states).
+        X, Y, X_val, Y_val, config, on_epoch: as in :func:`fit_network`.
+        extra_args_fn: must be None: second-order optimizers (Sophia) are not supported here.
+
+    Returns:
+        :class:`TrainResult`; ``history["train_loss"]`` is the generator's objective.
+    """
+    if extra_args_fn is not None:
+        raise CpjaxInputError("GAN training supports first-order optimizers only (adam, adamw, "
+                              "rmsprop, sgd); fix: pick one of those with --optimizer")
+    return fit_network(module, tx, X, Y, X_val, Y_val, config, on_epoch=on_epoch,
+                       trainer="adversarial")

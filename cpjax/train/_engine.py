@@ -1,22 +1,33 @@
-"""The training engine: a jit-compiled step, ``lax.scan`` epochs, early stopping, many seeds.
+"""The training engine: one compiled program trains a batch of independent problems.
 
-One epoch of one seed is a ``lax.scan`` over shuffled minibatches.  Seeds run either batched by
-``jax.vmap`` (one program trains every seed) or one after another; the early-stopping state
-(best parameters, best validation loss, epochs without improvement, whether the seed is still
-training) lives on the device, so stopped seeds are frozen with a ``where`` and the host only
-reads two small loss vectors per epoch (for the NaN guard, the progress bar and the stop test).
+A *problem* is one model fitted to one data set with one seed and one setting of the dynamic
+hyperparameters (learning rate, weight decay, Sophia's gamma, dropout rates, L1/L2, Huber delta,
+patience, early-stopping delta, epochs).  Problems that share a :class:`ProgramKey` (module and
+optimizer structure, loss, batch size) are padded to common shapes and stacked on a leading
+*problem* axis: seeds x settings x rolling origins x series train in one program, compiled once.
 
-The training objective is ``loss(prediction, y)`` plus whatever the model sowed into its
-``"losses"`` collection (``self.sow("losses", name, value)``: a VAE's KL term, an autoencoder's
-reconstruction error, a penalty) plus ``TrainConfig``'s L1/L2 penalty; the validation loss used
-for early stopping is ``loss`` alone.  The epoch (:func:`make_epoch_fn`) and the host loop
-(:func:`run_training`) take any minibatch step, so other trainers (``_adversarial.py``) reuse them.
+Inside the program (see :func:`_chunk_program`):
+
+* an epoch of one problem is a ``lax.scan`` over shuffled minibatches of its valid rows (the
+  shuffle ranks padded rows last, so a problem's minibatches are the same padded or not);
+* early stopping (best parameters, best validation loss, patience counter, active flag) and the
+  NaN guard live on the device: a problem whose loss becomes non-finite keeps its state from
+  before that epoch, stops, and records the epoch and step;
+* a ``lax.while_loop`` runs up to ``CHUNK_EPOCHS`` epochs per call; the host only reads the
+  per-epoch losses for the progress bar and the history, and whether any problem still trains.
+
+Data and every dynamic hyperparameter are arguments, so a second fit with other data, seeds or
+settings of the same shapes reuses the compiled program (in-process, and across processes through
+JAX's persistent compilation cache, see ``cpjax._cache``).  On several devices the problem axis is
+sharded over them (``cpjax._distributed``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import functools
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -25,15 +36,31 @@ import numpy as np
 import optax
 from jaxtyping import Array, Float
 
+from .._errors import CpjaxInputError
+from .._precision import matmul_precision
 from .._progress import progress_bar
-from ..optim import set_sophia_key, sophia_diagnostics
+from ..optim import OptimizerConfig, optimizer_hyperparams, optimizer_structure, sophia_diagnostics
 from ._config import TrainConfig
-from ._losses import get_loss
+from ._losses import loss_elements
+from ._steps import (
+    ExtraArgsContext,
+    Kit,
+    ProgramKey,
+    dynamic_fields,
+    evaluate,
+    supervised_kit,
+)
 
-__all__ = ["ExtraArgsContext", "TrainResult", "TrainingDivergedError", "apply_train",
-           "as_training_arrays", "fit_network", "fresh_state", "init_variables",
-           "make_epoch_fn", "predict_network", "resolve_seed_strategy", "run_training",
-           "sown_losses"]
+__all__ = ["CHUNK_EPOCHS", "ExtraArgsContext", "Problem", "TrainResult", "TrainingDivergedError",
+           "fit_network", "fit_problems", "predict_network", "program_cache_info",
+           "register_kit", "resolve_seed_strategy"]
+
+#: Epochs run per call of the compiled program (the host updates the progress bar in between).
+CHUNK_EPOCHS = 16
+#: Padded row counts are multiples of these (fewer distinct shapes, so fewer compilations).
+ROW_BUCKET, VAL_BUCKET = 64, 32
+
+_TRAIN_HYPER = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -41,49 +68,71 @@ class TrainingDivergedError(FloatingPointError):
 
     Attributes:
         epoch, step, seed: where it first happened (1-based epoch and step).
-        last_good: the :class:`TrainResult` built from the state before that epoch.
+        problem: index of the problem in the batch (0 for a single fit).
+        last_good: the :class:`TrainResult` of the batch with that problem's state from before
+            the failing epoch (the other problems are trained to the end).
     """
 
-    def __init__(self, epoch: int, step: int, seed: int, last_good: TrainResult):
+    def __init__(self, epoch: int, step: int, seed: int, last_good: TrainResult,
+                 problem: int = 0, label: str = ""):
+        where = f" ({label})" if label else ""
         super().__init__(
-            f"training loss became NaN/Inf at epoch {epoch}, step {step} (seed {seed}); the "
-            "parameters from before that epoch are kept in .last_good. Try a smaller learning "
+            f"training loss became NaN/Inf at epoch {epoch}, step {step} (seed {seed}){where}; "
+            "the parameters from before that epoch are kept in .last_good. Try a smaller learning "
             "rate, gradient clipping, or check the inputs for extreme values.")
         self.epoch, self.step, self.seed, self.last_good = epoch, step, seed, last_good
-
-
-@dataclasses.dataclass(frozen=True)
-class ExtraArgsContext:
-    """What an optimizer that needs more than gradients (Sophia) may use at one step.
-
-    ``loss_fn(params)`` is the minibatch loss (same batch statistics and dropout key as the
-    gradient), ``output_fn(params)`` the network's ``(B, H)`` output, ``targets`` the batch targets,
-    ``loss_name`` the training loss, ``key`` a fresh PRNG key for this step.
-    """
-
-    loss_fn: Callable[[Any], Array]
-    output_fn: Callable[[Any], Array]
-    targets: Array
-    loss_name: str
-    key: Array
+        self.problem = problem
 
 
 class TrainResult(NamedTuple):
-    """Best parameters per seed (leading axis = seed) and the per-epoch history."""
+    """Best parameters per problem (leading axis = problem; for :func:`fit_network`, = seed).
+
+    ``history`` holds ``train_loss`` and ``val_loss`` of shape ``(epochs_run, n_problems)`` (NaN
+    once a problem stopped) and ``opt_*`` optimizer diagnostics; ``best_epoch`` is 1-based (0:
+    never improved); ``diverged[p]`` tells whether problem ``p`` hit a NaN (at epoch and step
+    ``diverged_at[p]``).
+    """
 
     params: Any
     batch_stats: Any
-    history: dict[str, np.ndarray]  # train_loss, val_loss: (epochs_run, n_seeds)
-    best_epoch: np.ndarray  # (n_seeds,), 1-based
+    history: dict[str, np.ndarray]
+    best_epoch: np.ndarray
     epochs_run: int
     seeds: tuple[int, ...]
+    diverged: np.ndarray | None = None
+    diverged_at: np.ndarray | None = None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Problem:
+    """One independent training problem.
+
+    Attributes:
+        X, Y: training windows ``(n, L, F)`` and targets ``(n, H)`` (scaled).
+        X_val, Y_val: validation windows for early stopping (``None`` or empty: no early stopping,
+            the last epoch is kept).
+        seed: PRNG seed of initialisation, shuffling, dropout and Sophia's probes.
+        hyper: dynamic hyperparameters overriding the shared settings for this problem: any of
+            ``epochs, patience, min_delta, l1, l2, huber_delta``, the optimizer's injectable
+            settings (``learning_rate, weight_decay, gamma, ...``) and the module's dynamic
+            fields (``dropout``).
+        label: names the problem in messages (e.g. ``"origin 2021-05-31"``).
+    """
+
+    X: Any
+    Y: Any
+    X_val: Any = None
+    Y_val: Any = None
+    seed: int = 0
+    hyper: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    label: str = ""
 
 
 class _State(NamedTuple):
     params: Any
     batch_stats: Any
     opt_state: Any
-    key: Array
+    key: Array  # raw uint32 key data (selectable with jnp.where)
     best_params: Any
     best_stats: Any
     best_val: Array
@@ -91,176 +140,422 @@ class _State(NamedTuple):
     wait: Array
     active: Array
     epoch: Array
+    bad_epoch: Array
+    bad_step: Array
 
 
-def init_variables(module, key: Array, sample: Array) -> tuple[Any, Any]:
-    """Initialise ``(params, batch_stats)``; ``batch_stats`` is ``{}`` for models without it."""
-    k_params, k_drop = jax.random.split(key)
-    variables = module.init({"params": k_params, "dropout": k_drop}, sample, train=False)
-    return variables["params"], variables.get("batch_stats", {})
+class _Data(NamedTuple):
+    X: Array
+    Y: Array
+    n: Array
+    Xv: Array
+    Yv: Array
+    m: Array
 
 
-def _apply(module, params, stats, x, *, train: bool, key=None):
-    variables = {"params": params}
-    if stats:
-        variables["batch_stats"] = stats
-    rngs = {"dropout": key} if key is not None else None
-    if train and stats:
-        out, updates = module.apply(variables, x, train=True, rngs=rngs, mutable=["batch_stats"])
-        return out, updates["batch_stats"]
-    return module.apply(variables, x, train=train, rngs=rngs), stats
+# ----------------------------------------------------------------------------- kits & programs
+_KITS: dict[str, Callable[[ProgramKey], Kit]] = {"supervised": supervised_kit}
 
 
-def sown_losses(collection) -> Array:
-    """Sum of every value a model sowed with ``self.sow("losses", name, value)`` (float32)."""
-    total = jnp.zeros((), jnp.float32)
-    for leaf in jax.tree_util.tree_leaves(collection):
-        total = total + jnp.sum(leaf).astype(jnp.float32)
-    return total
+def register_kit(trainer: str, make: Callable[[ProgramKey], Kit]) -> None:
+    """Add a trainer (``ModelSpec.trainer``): ``make(key) -> Kit`` (see ``cpjax.train._steps``)."""
+    _KITS[trainer] = make
 
 
-def apply_train(module, params, stats, x, key=None, **kwargs):
-    """One training-mode forward pass: ``(output, new batch_stats, sum of sown losses)``.
-
-    A model may add terms to its training objective with ``self.sow("losses", name, value)``
-    (the VAE's KL term, the autoencoder's reconstruction error, the hybrid's L1/L2 penalty); they
-    are collected here and added to the loss by the engine.  Evaluation (validation loss,
-    prediction) runs without them.
-    """
-    variables = {"params": params}
-    if stats:
-        variables["batch_stats"] = stats
-    rngs = {"dropout": key} if key is not None else None
-    mutable = ["batch_stats", "losses"] if stats else ["losses"]
-    out, updates = module.apply(variables, x, train=True, rngs=rngs, mutable=mutable, **kwargs)
-    new_stats = updates["batch_stats"] if stats else stats
-    return out, new_stats, sown_losses(updates.get("losses", {}))
+_PROGRAMS: dict[ProgramKey, tuple[Callable, Callable]] = {}
 
 
-def _penalty(params, l1: float, l2: float):
-    if l1 == 0 and l2 == 0:
-        return 0.0
-    kernels = [p for path, p in jax.tree_util.tree_leaves_with_path(params)
-               if "kernel" in jax.tree_util.keystr(path)]
-    total = jnp.zeros((), jnp.float32)
-    for k in kernels:
-        if l1:
-            total = total + l1 * jnp.sum(jnp.abs(k)).astype(jnp.float32)
-        if l2:
-            total = total + l2 * jnp.sum(jnp.square(k)).astype(jnp.float32)
-    return total
+def program_cache_info() -> dict[str, int]:
+    """How many distinct training programs this process has built (one per :class:`ProgramKey`;
+    each is compiled once per padded shape)."""
+    return {"programs": len(_PROGRAMS)}
 
 
-def _where_tree(cond, new, old):
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
+def _programs(key: ProgramKey) -> tuple[Callable, Callable]:
+    if key not in _PROGRAMS:
+        kit = _KITS[key.trainer](key)
+        _PROGRAMS[key] = (jax.jit(_init_program(kit)),
+                          jax.jit(_chunk_program(kit, key)))
+    return _PROGRAMS[key]
 
 
-def _supervised_step(module, tx, cfg: TrainConfig, X, Y, Xv, Yv, extra_args_fn):
-    """The minibatch step and the validation loss of ordinary supervised training."""
-    loss_of = get_loss(cfg.loss, cfg.huber_delta)
-    has_val = Xv.shape[0] > 0
+def _init_program(kit: Kit):
+    def init_one(seed, x0, hp):
+        params, stats, opt_state, k_train = kit.init(jax.random.key(seed), x0, hp)
+        z = jnp.asarray(0, jnp.int32)
+        return _State(params, stats, opt_state, jax.random.key_data(k_train), params, stats,
+                      jnp.asarray(jnp.inf, jnp.float32), z, z, jnp.asarray(True), z, z, z)
 
-    def step(carry, idx):
-        params, stats, opt_state, key = carry
-        key, k_drop, k_extra = jax.random.split(key, 3)
-        x, y = X[idx], Y[idx]
+    def init(data: _Data, hp):
+        return jax.vmap(init_one)(hp["seed"], data.X[:, :1], hp)
 
-        def objective(p):
-            out, new_stats, aux = apply_train(module, p, stats, x, k_drop)
-            return loss_of(out, y) + aux + _penalty(p, cfg.l1, cfg.l2), new_stats
-
-        (loss, new_stats), grads = jax.value_and_grad(objective, has_aux=True)(params)
-        extra = {}
-        if extra_args_fn is not None:
-            ctx = ExtraArgsContext(
-                loss_fn=lambda p: objective(p)[0],
-                output_fn=lambda p: apply_train(module, p, stats, x, k_drop)[0],
-                targets=y, loss_name=cfg.loss, key=k_extra)
-            extra = extra_args_fn(ctx)
-        # optax's bias corrections mix Python floats with an int32 step count, which strict
-        # dtype promotion (our test setting) rejects; the promotion rule is relaxed only here.
-        with jax.numpy_dtype_promotion("standard"):
-            updates, opt_state = tx.update(grads, opt_state, params, **extra)
-            params = optax.apply_updates(params, updates)
-        return (params, new_stats, opt_state, key), loss
-
-    def val_loss(params, stats):
-        if not has_val:
-            return jnp.zeros((), jnp.float32)
-        out, _ = _apply(module, params, stats, Xv, train=False)
-        return loss_of(out, Yv).astype(jnp.float32)
-
-    return step, val_loss
+    return init
 
 
-def make_epoch_fn(step, val_loss, cfg: TrainConfig, n: int, has_val: bool):
-    """One epoch of one seed: ``lax.scan`` of ``step`` over shuffled minibatches, then early
-    stopping bookkeeping on ``val_loss(params, stats)``.
+def _epoch_fn(kit: Kit, key: ProgramKey):
+    bsz = key.batch_size
+    loss_el = loss_elements(key.loss)
 
-    ``step((params, stats, opt_state, key), idx) -> (carry, loss)`` is any training step (the
-    supervised one here, the adversarial one in ``_adversarial.py``).
-    """
-    bsz = min(cfg.batch_size, n)
-    n_batches = n // bsz
+    def epoch(s: _State, d: _Data, hp):
+        N, M = d.X.shape[0], d.Xv.shape[0]
+        nb_max = N // bsz
+        nb = d.n // bsz
+        rng, k_perm = jax.random.split(jax.random.wrap_key_data(s.key))
+        # jax.random.permutation(k_perm, n) of the valid rows, computed on the padded axis: its
+        # sort keys for row i do not depend on the padding (partitionable threefry), and padded
+        # rows get the largest key, so a problem shuffles the same way padded or not.
+        bits = jax.random.bits(jax.random.split(k_perm)[1], (N,), jnp.uint32)
+        rows = jnp.arange(N, dtype=jnp.int32)
+        bits = jnp.where(rows < d.n, bits, jnp.asarray(np.iinfo(np.uint32).max, jnp.uint32))
+        perm = jax.lax.sort_key_val(bits, rows)[1][: nb_max * bsz].reshape(nb_max, bsz)
 
-    def epoch(s: _State):
-        key, k_perm = jax.random.split(s.key)
-        perm = jax.random.permutation(k_perm, n)[: n_batches * bsz].reshape(n_batches, bsz)
-        (params, stats, opt_state, key), losses = jax.lax.scan(
-            step, (s.params, s.batch_stats, s.opt_state, key), perm)
-        vloss = val_loss(params, stats)
-        # Seeds that have stopped keep everything as it was.
-        params = _where_tree(s.active, params, s.params)
-        stats = _where_tree(s.active, stats, s.batch_stats)
-        opt_state = _where_tree(s.active, opt_state, s.opt_state)
+        def body(carry, inp):
+            b, idx = inp
+            typed = carry[:3] + (jax.random.wrap_key_data(carry[3]),)
+            new, loss = kit.step(typed, d.X[idx], d.Y[idx], hp)
+            new = new[:3] + (jax.random.key_data(new[3]),)
+            on = b < nb
+            return _where(on, new, carry), jnp.where(on, loss.astype(jnp.float32), jnp.nan)
+
+        carry0 = (s.params, s.batch_stats, s.opt_state, jax.random.key_data(rng))
+        (params, stats, opt_state, rng), losses = jax.lax.scan(
+            body, carry0, (jnp.arange(nb_max, dtype=jnp.int32), perm))
+        valid = jnp.arange(nb_max) < nb
+        bad = valid & ~jnp.isfinite(losses)
+        diverged = s.active & jnp.any(bad)
+        train_loss = jnp.sum(jnp.where(valid, losses, 0.0)) / jnp.maximum(nb, 1).astype(jnp.float32)
+
+        has_val = d.m > 0
+        out = kit.forward(params, stats, d.Xv, hp)
+        el = loss_el(out, d.Yv, hp["huber_delta"]).astype(jnp.float32)
+        vmask = (jnp.arange(M) < d.m)[:, None]
+        vloss = jnp.where(has_val, jnp.sum(jnp.where(vmask, el, 0.0))
+                          / (jnp.maximum(d.m, 1) * el.shape[1]).astype(jnp.float32), 0.0)
+
+        keep = s.active & ~diverged  # stopped or diverged problems keep their state
+        params = _where(keep, params, s.params)
+        stats = _where(keep, stats, s.batch_stats)
+        opt_state = _where(keep, opt_state, s.opt_state)
+        key_data = jnp.where(keep, rng, s.key)
         epoch_no = s.epoch + 1
-        score = vloss if has_val else -epoch_no.astype(jnp.float32)  # no val: keep the last
-        improved = s.active & (score < s.best_val - cfg.min_delta)
-        best_params = _where_tree(improved, params, s.best_params)
-        best_stats = _where_tree(improved, stats, s.best_stats)
+        score = jnp.where(has_val, vloss, -epoch_no.astype(jnp.float32))  # no val: keep the last
+        improved = keep & (score < s.best_val - hp["min_delta"])
+        best_params = _where(improved, params, s.best_params)
+        best_stats = _where(improved, stats, s.best_stats)
         best_val = jnp.where(improved, score, s.best_val)
         best_epoch = jnp.where(improved, epoch_no, s.best_epoch)
         wait = jnp.where(improved, 0, s.wait + 1)
-        active = s.active
-        if cfg.patience > 0 and has_val:
-            active = active & (wait < cfg.patience)
-        new = _State(params, stats, opt_state, key, best_params, best_stats, best_val,
-                     best_epoch, wait, active, epoch_no)
+        patience_out = (hp["patience"] > 0) & has_val & (wait >= hp["patience"])
+        active = keep & ~patience_out & (epoch_no < hp["epochs"])
+        bad_epoch = jnp.where(diverged, epoch_no, s.bad_epoch)
+        bad_step = jnp.where(diverged, jnp.argmax(bad).astype(jnp.int32) + 1, s.bad_step)
+        new = _State(params, stats, opt_state, key_data, best_params, best_stats, best_val,
+                     best_epoch, wait, active, jnp.where(s.active, epoch_no, s.epoch),
+                     bad_epoch, bad_step)
         diag = {k: jnp.asarray(v, jnp.float32)
                 for k, v in (sophia_diagnostics(opt_state) or {}).items() if k != "count"}
-        return new, (losses.astype(jnp.float32), vloss, s.active, diag)
+        ran = s.active
+        rec = {"train_loss": jnp.where(ran, train_loss, jnp.nan),
+               "val_loss": jnp.where(ran & ~diverged, vloss, jnp.nan),
+               **{f"opt_{k}": jnp.where(ran, v, jnp.nan) for k, v in diag.items()}}
+        return new, rec
 
     return epoch
 
 
-def _init_state(module, tx, key, sample) -> _State:
-    k_init, k_train = jax.random.split(key)
-    params, stats = init_variables(module, k_init, sample)
-    opt_state = set_sophia_key(tx.init(params), jax.random.fold_in(k_train, 1))
-    return fresh_state(params, stats, opt_state, k_train)
+def _chunk_program(kit: Kit, key: ProgramKey):
+    epoch = _epoch_fn(kit, key)
+    batched = jax.vmap(epoch)
+
+    def chunk(states: _State, data: _Data, hp, e0, e_end):
+        shapes = jax.eval_shape(batched, states, data, hp)[1]
+        hist = {k: jnp.full((CHUNK_EPOCHS,) + v.shape, jnp.nan, v.dtype) for k, v in shapes.items()}
+
+        def cond(c):
+            e, st, _ = c
+            return (e < e_end) & jnp.any(st.active)
+
+        def body(c):
+            e, st, h = c
+            st, rec = batched(st, data, hp)
+            h = {k: h[k].at[e - e0].set(rec[k]) for k in h}
+            return e + 1, st, h
+
+        e, states, hist = jax.lax.while_loop(cond, body, (e0, states, hist))
+        return states, hist, e
+
+    return chunk
 
 
-def fresh_state(params, stats, opt_state, key: Array) -> _State:
-    """A seed's training state before the first epoch (best = current, still active)."""
-    return _State(params, stats, opt_state, key, params, stats,
-                  jnp.asarray(jnp.inf, jnp.float32), jnp.asarray(0, jnp.int32),
-                  jnp.asarray(0, jnp.int32), jnp.asarray(True), jnp.asarray(0, jnp.int32))
+def _where(cond, new, old):
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(cond, a, b), new, old)
 
 
-def resolve_seed_strategy(strategy: str, n_seeds: int) -> str:
-    """``"auto"``: a loop on the CPU (measured faster there per seed, see
-    ``benchmarks/lstm_training.py``), ``vmap`` on accelerators, where one batched program keeps
-    the device busy."""
+# ----------------------------------------------------------------------------- host side
+def _pad_rows(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros((n,) + a.shape[1:], np.float32)
+    out[: len(a)] = a
+    return out
+
+
+def _bucket(n: int, step: int) -> int:
+    return max(step, int(math.ceil(n / step)) * step)
+
+
+def _hyper_defaults(config: TrainConfig) -> dict[str, float]:
+    return {"epochs": config.epochs, "patience": config.patience, "min_delta": config.min_delta,
+            "l1": config.l1, "l2": config.l2, "huber_delta": config.huber_delta}
+
+
+def _check_hyper(name: str, value: float, label: str) -> None:
+    where = f" ({label})" if label else ""
+    if not np.isfinite(value):
+        raise CpjaxInputError(f"hyperparameter {name}={value!r}{where} is not finite")
+    if name in ("epochs",) and (value != int(value) or value < 1):
+        raise CpjaxInputError(f"epochs must be a positive integer, got {value!r}{where}")
+    if name == "patience" and (value != int(value) or value < 0):
+        raise CpjaxInputError(f"patience must be an integer >= 0, got {value!r}{where}")
+    if name in ("l1", "l2", "min_delta") and value < 0:
+        raise CpjaxInputError(f"{name} must be >= 0, got {value!r}{where}")
+    if name == "huber_delta" and value <= 0:
+        raise CpjaxInputError(f"huber_delta must be positive, got {value!r}{where}")
+    if name.startswith("model.") and not 0 <= value < 1:
+        raise CpjaxInputError(f"{name[6:]} must be in [0, 1), got {value!r}{where}")
+
+
+def fit_problems(
+    module,
+    optimizer: OptimizerConfig | optax.GradientTransformation,
+    problems: Sequence[Problem],
+    config: TrainConfig | None = None,
+    *,
+    trainer: str = "supervised",
+    extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
+    raise_on_divergence: bool = True,
+) -> TrainResult:
+    """Train ``module`` on every problem; one compiled program per padded shape.
+
+    Arguments:
+        module: a Flax module ``(B, L, F) -> (B, H)`` called as ``module.apply(vars, x, train=)``.
+        optimizer: an :class:`~cpjax.optim.OptimizerConfig` (its numeric settings become program
+            arguments, so problems may differ in them) or an optax transformation (used as is).
+        problems: the :class:`Problem` list (same window length, features and horizon).
+        config: shared :class:`TrainConfig` (batch size, loss, defaults of the dynamic settings,
+            ``seed_strategy``: ``"vmap"`` batches every problem into one call, ``"loop"`` calls
+            the same program once per problem, ``"auto"`` picks loop on the CPU).
+        trainer: ``"supervised"`` or ``"adversarial"`` (``ModelSpec.trainer``).
+        extra_args_fn: with an optax transformation only: builds its extra ``update`` keywords.
+        raise_on_divergence: raise :class:`TrainingDivergedError` when a problem's loss becomes
+            NaN (else report it in ``TrainResult.diverged`` and keep its last good state).
+
+    Returns:
+        :class:`TrainResult` with one entry per problem on the leading axis.
+
+    Example:
+        >>> res = fit_problems(module, optimizer_config("adam", 1e-3),
+        ...                    [Problem(X, Y, Xv, Yv, seed=s, hyper={"learning_rate": lr})
+        ...                     for s in range(5) for lr in (1e-3, 3e-3)])  # doctest: +SKIP
+    """
+    config = config or TrainConfig()
+    if not problems:
+        raise CpjaxInputError("no training problems given")
+    if trainer not in _KITS:
+        from .._errors import unknown_name_message
+
+        raise CpjaxInputError(unknown_name_message("trainer", trainer, _KITS))
+    shapes = {(np.shape(p.X)[1:], np.shape(p.Y)[1:]) for p in problems}
+    if len(shapes) != 1:
+        raise CpjaxInputError(f"problems of one batch need the same window shape; got {shapes}")
+    dyn = dynamic_fields(module)
+    base_model = {f"model.{n}": float(getattr(module.config, n)) for n in dyn}
+    if min(len(p.X) for p in problems) < 1:
+        raise CpjaxInputError("a training problem has no training windows")
+    # each problem steps with min(batch_size, its windows), as a fit on its own would
+    bsz = [min(config.batch_size, len(p.X)) for p in problems]
+    spe = [max(1, len(p.X) // b) for p, b in zip(problems, bsz, strict=True)]
+
+    # ---- hyperparameters: shared defaults, optimizer settings, per-problem overrides
+    if isinstance(optimizer, OptimizerConfig):
+        if extra_args_fn is not None:
+            raise CpjaxInputError("extra_args_fn is for optax transformations; an OptimizerConfig "
+                                  "derives Sophia's extra arguments itself")
+        structure, injected = optimizer_structure(optimizer, spe[0])
+        opt_names = set(injected) - {"steps_per_epoch"}
+    else:
+        structure, injected, opt_names = optimizer, (), set()
+    known = set(_TRAIN_HYPER) | opt_names | set(dyn)
+    rows = [_problem_hyper(p, s, config, optimizer, opt_names, dyn, base_model, known)
+            for p, s in zip(problems, spe, strict=True)]
+    penalty = any(r["l1"] or r["l2"] for r in rows)
+    template = module.clone(config=dataclasses.replace(module.config, **{n: 0.0 for n in dyn})) \
+        if dyn else module
+    keys = [ProgramKey(trainer, template, dyn, structure, tuple(injected), extra_args_fn,
+                       config.loss, b, penalty) for b in bsz]
+    side_by_side = resolve_seed_strategy(config.seed_strategy, len(problems)) == "vmap"
+    groups: list[list[int]] = []
+    for k in dict.fromkeys(keys):
+        members = [i for i, kk in enumerate(keys) if kk == k]
+        # side by side (problem axis padded to 2^k), or one after another through one program
+        groups += [members] if side_by_side else [[i] for i in members]
+    bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
+                       config.progress)
+    parts = []
+    try:
+        with matmul_precision():
+            for g in groups:
+                gp = [problems[i] for i in g]
+                N = _bucket(max(len(p.X) for p in gp), ROW_BUCKET)
+                M = _bucket(max(_n_val(p) for p in gp), VAL_BUCKET)
+                parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar))
+    finally:
+        bar.close()
+    order = [i for g in groups for i in g]
+    result = _merge(parts, order, [p.seed for p in problems])
+    if raise_on_divergence and result.diverged.any():
+        p_idx = int(np.flatnonzero(result.diverged)[0])
+        ep, st = (int(v) for v in result.diverged_at[p_idx])
+        raise TrainingDivergedError(ep, st, problems[p_idx].seed, result, p_idx,
+                                    problems[p_idx].label)
+    return result
+
+
+def _problem_hyper(p: Problem, spe: int, config: TrainConfig, optimizer, opt_names, dyn,
+                   base_model, known) -> dict[str, float]:
+    """The problem's dynamic hyperparameters: shared defaults overridden by ``p.hyper``."""
+    unknown = sorted(set(p.hyper) - known)
+    if unknown:
+        from .._errors import unknown_name_message
+
+        raise CpjaxInputError(unknown_name_message(
+            "dynamic hyperparameter", unknown[0], sorted(known),
+            where=f"problem {p.label or p.seed}"))
+    h: dict[str, float] = dict(_hyper_defaults(config))
+    h.update(base_model)
+    opt_vals: dict[str, float] = {}
+    if isinstance(optimizer, OptimizerConfig):
+        over = {k: v for k, v in p.hyper.items() if k in opt_names}
+        top = {k: v for k, v in over.items() if k not in ("gamma", "clip_threshold")}
+        soph = {k: v for k, v in over.items() if k in ("gamma", "clip_threshold")}
+        ocfg = dataclasses.replace(optimizer, **top,
+                                   sophia=dataclasses.replace(optimizer.sophia, **soph))
+        opt_vals = optimizer_hyperparams(ocfg, spe)
+    for k, v in p.hyper.items():
+        if k in dyn:
+            h[f"model.{k}"] = float(v)
+        elif k in _TRAIN_HYPER:
+            h[k] = float(v)
+    for k, v in h.items():
+        _check_hyper(k, v, p.label)
+    h.update({f"opt.{k}": float(v) for k, v in opt_vals.items()})
+    h["seed"] = int(p.seed)
+    return h
+
+
+def _n_val(p: Problem) -> int:
+    return 0 if p.X_val is None else len(p.X_val)
+
+
+def _stack(problems: Sequence[Problem], N: int, M: int) -> _Data:
+    L, F = np.shape(problems[0].X)[1:]
+    H = np.shape(problems[0].Y)[1]
+    X = np.stack([_pad_rows(np.asarray(p.X, np.float32), N) for p in problems])
+    Y = np.stack([_pad_rows(np.asarray(p.Y, np.float32), N) for p in problems])
+    empty_x, empty_y = np.zeros((0, L, F), np.float32), np.zeros((0, H), np.float32)
+    Xv = np.stack([_pad_rows(np.asarray(empty_x if _n_val(p) == 0 else p.X_val, np.float32), M)
+                   for p in problems])
+    Yv = np.stack([_pad_rows(np.asarray(empty_y if _n_val(p) == 0 else p.Y_val, np.float32), M)
+                   for p in problems])
+    n = np.array([len(p.X) for p in problems], np.int32)
+    m = np.array([_n_val(p) for p in problems], np.int32)
+    return _Data(X, Y, n, Xv, Yv, m)
+
+
+def _hp_arrays(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    ints = {"seed", "epochs", "patience"}
+    return {k: np.array([r[k] for r in rows], np.int32 if k in ints else np.float32)
+            for k in rows[0]}
+
+
+def _run_group(key: ProgramKey, problems, rows, N, M, bar) -> dict[str, Any]:
+    from .._distributed import fetch, shard_batch
+
+    init, chunk = _programs(key)
+    n_real = len(problems)
+    P = 1 << (n_real - 1).bit_length()  # a few batch sizes, so a few compilations
+    problems = list(problems) + [problems[0]] * (P - n_real)
+    rows = list(rows) + [rows[0]] * (P - n_real)
+    (data, hp), _ = shard_batch((_stack(problems, N, M), _hp_arrays(rows)))
+    states = init(data, hp)
+    max_epochs = int(max(r["epochs"] for r in rows))
+    hist: dict[str, list[np.ndarray]] = {}
+    e0 = 0
+    while e0 < max_epochs:
+        e_end = min(e0 + CHUNK_EPOCHS, max_epochs)
+        states, h, e = chunk(states, data, hp, jnp.asarray(e0, jnp.int32),
+                             jnp.asarray(e_end, jnp.int32))
+        e = int(e)
+        h = fetch(h)
+        for k, v in h.items():
+            hist.setdefault(k, []).append(v[: e - e0, :n_real])
+        bar.update(e - e0)
+        tl = hist["train_loss"][-1]
+        if tl.size and np.isfinite(tl[-1]).any():
+            bar.set_postfix(train=f"{np.nanmean(tl[-1]):.4g}",
+                            val=f"{np.nanmean(hist['val_loss'][-1][-1]):.4g}")
+        if e < e_end:  # every problem stopped
+            bar.update(max_epochs - e)
+            break
+        e0 = e
+    states = fetch(states, n_real)
+    return {"states": states, "hist": {k: np.concatenate(v) for k, v in hist.items()}}
+
+
+def _merge(parts, order: list[int], seeds) -> TrainResult:
+    """Concatenate the groups' results and put the problems back in their given order."""
+    inverse = np.argsort(np.asarray(order))
+    states = [p["states"] for p in parts]
+    s = states[0] if len(states) == 1 else jax.tree_util.tree_map(
+        lambda *xs: np.concatenate(xs), *states)
+    s = jax.tree_util.tree_map(lambda a: np.asarray(a)[inverse], s)
+    E = max(p["hist"]["train_loss"].shape[0] for p in parts)
+    hist = {}
+    for k in parts[0]["hist"]:
+        cols = []
+        for p in parts:
+            v = p["hist"][k]
+            pad = np.full((E - v.shape[0],) + v.shape[1:], np.nan, v.dtype)
+            cols.append(np.concatenate([v, pad]))
+        hist[k] = np.concatenate(cols, axis=1)[:, inverse]
+    never = np.asarray(s.best_epoch) == 0
+
+    def pick(cur, best):
+        cur, best = np.asarray(cur), np.asarray(best)
+        return jnp.asarray(np.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur, best))
+
+    params = jax.tree_util.tree_map(pick, s.params, s.best_params)
+    stats = jax.tree_util.tree_map(pick, s.batch_stats, s.best_stats)
+    bad = np.asarray(s.bad_epoch) > 0
+    at = np.stack([np.asarray(s.bad_epoch), np.asarray(s.bad_step)], axis=1)
+    return TrainResult(params, stats, hist, np.asarray(s.best_epoch), E, tuple(seeds), bad, at)
+
+
+def resolve_seed_strategy(strategy: str, n_problems: int) -> str:
+    """How the problems of a batch share the compiled program: ``"vmap"`` (side by side in one
+    call, the problem axis padded to a power of two) or ``"loop"`` (one call per problem of the
+    same program).  ``"auto"``: the loop on the CPU, where it is bitwise equal to separate runs
+    and not slower per problem, ``vmap`` on accelerators, where side-by-side problems keep the
+    device busy."""
     if strategy != "auto":
         return strategy
-    if n_seeds == 1 or jax.default_backend() == "cpu":
+    if n_problems == 1 or jax.default_backend() == "cpu":
         return "loop"
     return "vmap"
 
 
+# ----------------------------------------------------------------------------- compatibility
 def fit_network(
     module,
-    tx: optax.GradientTransformation,
+    tx: OptimizerConfig | optax.GradientTransformation,
     X: Float[Array, "n lookback features"],
     Y: Float[Array, "n horizon"],
     X_val: Float[Array, "m lookback features"] | None = None,
@@ -268,17 +563,25 @@ def fit_network(
     config: TrainConfig | None = None,
     extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
     on_epoch: Callable[[int, np.ndarray, np.ndarray], None] | None = None,
+    *,
+    trainer: str = "supervised",
+    hyper: Mapping[str, float] | None = None,
 ) -> TrainResult:
-    """Train ``module`` with ``tx`` for every seed; return the best parameters per seed.
+    """Train ``module`` on one data set for seeds ``config.seed .. config.seed + n_seeds - 1``.
 
     Arguments:
         module: a Flax module called as ``module.apply(vars, x, train=...)``.
-        tx: an optax transformation (``tx.update(grads, state, params, **extra)``).
+        tx: an :class:`~cpjax.optim.OptimizerConfig` (settings become program arguments: a
+            second fit with another learning rate reuses the compiled program) or an optax
+            transformation.
         X, Y: training windows and targets (scaled).
         X_val, Y_val: validation windows for early stopping (may be empty or None).
         config: :class:`TrainConfig`.
-        extra_args_fn: builds the optimizer's extra keyword arguments (Sophia's estimators).
-        on_epoch: called after each epoch with ``(epoch, train_loss, val_loss)`` per seed.
+        extra_args_fn: with an optax transformation: its extra update keywords (Sophia).
+        on_epoch: called after training with ``(epoch, train_loss, val_loss)`` per seed for
+            every epoch run (the epochs run on the device; see :func:`fit_problems`).
+        trainer: ``"supervised"`` or ``"adversarial"``.
+        hyper: dynamic hyperparameters shared by every seed (see :class:`Problem`).
 
     Returns:
         :class:`TrainResult` whose parameter leaves have a leading seed axis.
@@ -287,111 +590,56 @@ def fit_network(
         TrainingDivergedError: when the loss becomes NaN/Inf (names the epoch and step).
     """
     config = config or TrainConfig()
-    X, Y, X_val, Y_val = as_training_arrays(X, Y, X_val, Y_val)
-    step, val_loss = _supervised_step(module, tx, config, X, Y, X_val, Y_val, extra_args_fn)
-    epoch_fn = make_epoch_fn(step, val_loss, config, X.shape[0], X_val.shape[0] > 0)
-    return run_training(lambda key: _init_state(module, tx, key, X[:1]), epoch_fn, config,
-                        on_epoch)
+    seeds = range(config.seed, config.seed + config.n_seeds)
+    probs = [Problem(X, Y, X_val, Y_val, seed=s, hyper=dict(hyper or {}), label=f"seed {s}")
+             for s in seeds]
+    res = fit_problems(module, tx, probs, config, trainer=trainer, extra_args_fn=extra_args_fn)
+    if on_epoch is not None:
+        for e in range(res.epochs_run):
+            on_epoch(e + 1, res.history["train_loss"][e], res.history["val_loss"][e])
+    return res
 
 
-def as_training_arrays(X, Y, X_val, Y_val):
-    """float32 device arrays; a missing validation set becomes an empty one."""
-    X = jnp.asarray(X, jnp.float32)
-    Y = jnp.asarray(Y, jnp.float32)
-    if X_val is None or len(X_val) == 0:
-        X_val = jnp.zeros((0,) + X.shape[1:], jnp.float32)
-        Y_val = jnp.zeros((0,) + Y.shape[1:], jnp.float32)
-    return X, Y, jnp.asarray(X_val, jnp.float32), jnp.asarray(Y_val, jnp.float32)
+# ----------------------------------------------------------------------------- prediction
+@functools.lru_cache(maxsize=256)
+def _predict_program(module, shared_x: bool):
+    def one(p, s, x):
+        return evaluate(module, p, s, x)
 
-
-def run_training(init: Callable[[Array], _State], epoch_fn: Callable, config: TrainConfig,
-                 on_epoch: Callable | None = None) -> TrainResult:
-    """The host loop shared by every trainer: seeds by vmap or loop, NaN guard, progress bar,
-    stop when every seed has stopped.  ``init(key) -> _State``; ``epoch_fn(_State)`` as made by
-    :func:`make_epoch_fn`."""
-    seeds = tuple(range(config.seed, config.seed + config.n_seeds))
-    keys = jnp.stack([jax.random.key_data(jax.random.key(s)) for s in seeds])
-    strategy = resolve_seed_strategy(config.seed_strategy, len(seeds))
-    init_k = lambda k: init(jax.random.wrap_key_data(k))  # noqa: E731
-
-    if strategy == "vmap":
-        states = [jax.jit(jax.vmap(init_k))(keys)]
-        run_epoch = jax.jit(jax.vmap(epoch_fn))
-    else:
-        init_j = jax.jit(init_k)
-        states = [init_j(k) for k in keys]
-        run_epoch = jax.jit(epoch_fn)
-
-    bar = progress_bar(config.epochs, config.label, "epoch", config.progress)
-    train_hist, val_hist, diag_hist = [], [], {}
-    try:
-        for epoch in range(1, config.epochs + 1):
-            previous = states
-            outs = [run_epoch(s) for s in states]
-            states = [o[0] for o in outs]
-            if strategy == "vmap":
-                step_losses, vloss, was_active = (np.asarray(a) for a in outs[0][1][:3])
-                diag = {k: np.asarray(v) for k, v in outs[0][1][3].items()}
-            else:
-                diag = {k: np.array([float(o[1][3][k]) for o in outs]) for k in outs[0][1][3]}
-                step_losses = np.stack([np.asarray(o[1][0]) for o in outs])
-                vloss = np.array([float(o[1][1]) for o in outs])
-                was_active = np.array([bool(o[1][2]) for o in outs])
-            bad = ~np.isfinite(step_losses) & was_active[:, None]
-            if bad.any():
-                s_idx, step_idx = np.argwhere(bad)[0]
-                last = _result(previous, strategy, train_hist, val_hist, seeds)
-                raise TrainingDivergedError(epoch, int(step_idx) + 1, seeds[s_idx], last)
-            for k, v in diag.items():
-                diag_hist.setdefault(k, []).append(v)
-            train_hist.append(np.where(was_active, step_losses.mean(axis=1), np.nan))
-            val_hist.append(np.where(was_active, vloss, np.nan))
-            if on_epoch is not None:
-                on_epoch(epoch, train_hist[-1], val_hist[-1])
-            bar.update(1)
-            bar.set_postfix(train=f"{np.nanmean(train_hist[-1]):.4g}",
-                            val=f"{np.nanmean(val_hist[-1]):.4g}")
-            active = (np.asarray(states[0].active) if strategy == "vmap"
-                      else np.array([bool(s.active) for s in states]))
-            if not active.any():
-                break
-    finally:
-        bar.close()
-    result = _result(states, strategy, train_hist, val_hist, seeds)
-    for k, v in diag_hist.items():  # optimizer diagnostics per epoch (Sophia: win_rate, h_norm)
-        result.history[f"opt_{k}"] = np.array(v).reshape(len(v), len(seeds))
-    return result
-
-
-def _result(states, strategy, train_hist, val_hist, seeds) -> TrainResult:
-    if strategy == "vmap":
-        s = states[0]
-    else:
-        s = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *states)
-    # A seed whose validation loss never improved on +inf (e.g. NaN validation loss) keeps
-    # its current parameters.
-    never = jnp.asarray(np.asarray(s.best_epoch) == 0)
-
-    def pick(cur, best):
-        return jnp.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur, best)
-
-    params = jax.tree_util.tree_map(pick, s.params, s.best_params)
-    stats = jax.tree_util.tree_map(pick, s.batch_stats, s.best_stats)
-    history = {"train_loss": np.array(train_hist).reshape(len(train_hist), len(seeds)),
-               "val_loss": np.array(val_hist).reshape(len(val_hist), len(seeds))}
-    return TrainResult(params, stats, history, np.asarray(s.best_epoch), len(train_hist), seeds)
+    inner = jax.vmap(one, in_axes=(0, 0, None))  # seeds
+    if shared_x:
+        return jax.jit(inner)
+    return jax.jit(jax.vmap(inner, in_axes=(0, 0, 0)))  # problems
 
 
 def predict_network(module, params, batch_stats, X: Float[Array, "n lookback features"],
-                    batch_size: int = 4096) -> np.ndarray:
-    """Predict with every seed's parameters: returns ``(n_seeds, n, horizon)`` (eval mode)."""
-    X = jnp.asarray(X, jnp.float32)
+                    batch_size: int = 4096, per_problem: bool = False) -> np.ndarray:
+    """Predict with every seed's parameters (eval mode).
 
-    @jax.jit
-    def one(p, s, x):
-        return _apply(module, p, s, x, train=False)[0]
+    Arguments:
+        module: the trained module (its dynamic fields do not matter in evaluation).
+        params, batch_stats: leading axis = seed (``(S, ...)``); with ``per_problem`` two leading
+            axes ``(P, S, ...)``.
+        X: ``(n, L, F)`` windows (or ``(P, n, L, F)`` with ``per_problem``).
 
-    batched = jax.vmap(one, in_axes=(0, 0, None))
-    chunks = [np.asarray(batched(params, batch_stats, X[i:i + batch_size]))
-              for i in range(0, X.shape[0], batch_size)]
-    return np.concatenate(chunks, axis=1)
+    Returns:
+        ``(S, n, H)`` (or ``(P, S, n, H)``); rows are padded to a multiple of 256 internally so
+        that different lengths reuse one compiled program.
+    """
+    X = np.asarray(X, np.float32)
+    axis = 1 if per_problem else 0
+    n = X.shape[axis]
+    fn = _predict_program(module, not per_problem)
+    chunks = []
+    with matmul_precision():
+        for i in range(0, n, batch_size):
+            part = X[:, i:i + batch_size] if per_problem else X[i:i + batch_size]
+            k = part.shape[axis]
+            padded = _bucket(k, 256) if k < batch_size else k
+            if padded != k:
+                pad = [(0, 0)] * part.ndim
+                pad[axis] = (0, padded - k)
+                part = np.pad(part, pad)
+            out = np.asarray(fn(params, batch_stats, jnp.asarray(part)))
+            chunks.append(out[..., :k, :])
+    return np.concatenate(chunks, axis=-2)

@@ -10,7 +10,7 @@ from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError, unknown_name_message
 
-__all__ = ["LOSSES", "get_loss"]
+__all__ = ["LOSSES", "get_loss", "loss_elements"]
 
 LossFn = Callable[[Float[Array, "b h"], Float[Array, "b h"]], Float[Array, ""]]
 
@@ -42,4 +42,17 @@ def get_loss(name: str, huber_delta: float = 1.0) -> LossFn:
         if huber_delta <= 0:
             raise CpjaxInputError(f"huber_delta must be positive, got {huber_delta}")
         return _huber(huber_delta)
+    raise CpjaxInputError(unknown_name_message("loss", name, LOSSES))
+
+
+def loss_elements(name: str) -> Callable[[Array, Array, Array], Array]:
+    """The per-element loss ``f(pred, target, huber_delta) -> (B, H)`` of ``name``; its mean is
+    :func:`get_loss`'s value.  ``huber_delta`` may be a traced value (a hyperparameter passed to a
+    compiled program); masked means over padded rows are built from these elements."""
+    if name == "mse":
+        return lambda pred, target, delta: jnp.square(pred - target)
+    if name == "mae":
+        return lambda pred, target, delta: jnp.abs(pred - target)
+    if name == "huber":
+        return lambda pred, target, delta: optax.losses.huber_loss(pred, target, delta=delta)
     raise CpjaxInputError(unknown_name_message("loss", name, LOSSES))
