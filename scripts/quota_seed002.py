@@ -135,23 +135,20 @@ def main(argv=None) -> int:
     (out / "surplus.md").write_text(_md(surplus, ".3f") + "\n\nNotes:\n" + "\n".join(f"- {n}" for n in notes) + "\n")
 
     # 2: output-forecast comparison
-    models = None
+    models, net = None, {}
     if args.neural:
-        from cpjax.quota import register_network_output_models
-        from cpjax.quota._output import OUTPUT_MODELS
-
-        # one layer of 32 units each: about 100 monthly points per province (see docs/quota.md)
-        register_network_output_models(("lstm", "gru", "rnn", "mlp"), epochs=200, hidden_size=32,
-                                       num_layers=1)
-        models = list(OUTPUT_MODELS)
+        # registry networks, one layer of 32 units each: about 100 monthly points per province
+        # (see docs/quota.md)
+        models = ["seasonal_naive", "arima", "svr", "lstm", "gru", "rnn", "mlp"]
+        net = {"epochs": 200, "hidden_size": 32, "num_layers": 1}
     if args.demo:
         monthly = demo_generation(inv.units, 0)
         table, _ = compare_output_models(monthly, test_start="2019-01", min_annual_mwh=0.0,
-                                         models=models)
+                                         models=models, **net)
     else:
         monthly, _ = read_generation(root / "power" / "provincial_generation_monthly_ytd.csv")
         table, _ = compare_output_models(monthly, test_start="2019-01", train_start="2010-01",
-                                         models=models)
+                                         models=models, **net)
     table.to_csv(out / "forecast_table.csv", index=False)
     (out / "forecast_table.md").write_text(
         "cpjax (train 2010-01..2018-12, test 2019-01..2021-12, provincial monthly thermal output):\n\n"

@@ -1,4 +1,5 @@
-"""cpjax.evaluate: metrics, tests of equal accuracy, conformal intervals, tables and plots.
+"""cpjax.evaluate: metrics, probabilistic scores (pinball, CRPS), tests of equal accuracy,
+conformal intervals, tables and plots.
 
 Everything here works on host arrays (NumPy / pandas) after prediction.  Formulas and references:
 ``docs/evaluate.md``.
@@ -30,6 +31,15 @@ from ._plots import (
     plot_text as plot_text,
     save_figure as save_figure,
 )
+from ._probabilistic import (
+    crps_gaussian as crps_gaussian,
+    crps_quantiles as crps_quantiles,
+    crps_student_t as crps_student_t,
+    pinball_loss as pinball_loss,
+    probabilistic_table as probabilistic_table,
+    quantile_column as quantile_column,
+    scaled_crps as scaled_crps,
+)
 from ._spikes import hit_rate_above as hit_rate_above, spike_scores as spike_scores
 from ._tables import (
     DEFAULT_METRICS as DEFAULT_METRICS,
@@ -54,6 +64,9 @@ __all__ = [
     "comparison_tests",
     "conformal_intervals",
     "conformal_quantile",
+    "crps_gaussian",
+    "crps_quantiles",
+    "crps_student_t",
     "diebold_mariano",
     "directional_accuracy",
     "empirical_coverage",
@@ -68,14 +81,18 @@ __all__ = [
     "metric_table",
     "mse",
     "paired_t_test",
+    "pinball_loss",
     "persistence_scale",
     "plot_error_distribution",
     "plot_forecast",
     "plot_metrics_by_cutoff",
     "plot_text",
+    "probabilistic_table",
+    "quantile_column",
     "r2",
     "rmse",
     "save_figure",
+    "scaled_crps",
     "smape",
     "spike_scores",
     "wilcoxon_test",

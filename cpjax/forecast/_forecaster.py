@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._errors import CpjaxInputError
 from ..data import CategoryScaler
+from ..evaluate import quantile_column
 from ..nn import get_model, make_config
 from ..optim import make_optimizer, optimizer_config
 from ..train import Problem, TrainConfig, load_pytree, predict_network, save_pytree
@@ -255,6 +256,24 @@ class Forecaster:
             raise CpjaxInputError(f"no rows after the training end {self.train_end_.date()} to "
                                   "forecast; fix: pass data that extends beyond it")
         return self._frame(p, idx, self._raw_predict(p, idx))
+
+    def predict_quantiles(self, quantiles, data=None, *, unique_id=None,
+                          which: str = "test") -> pd.DataFrame:
+        """:meth:`predict` plus the model's own quantiles as columns ``<model>-q<100 q>``
+        (``lstm-q10``); statistical peers and ensembles have them (``cpjax.nn``)."""
+        self._check_fitted()
+        if self.spec.kind == "network" or not hasattr(self.estimator_, "predict_quantiles"):
+            raise CpjaxInputError(f"{self.name!r} has no quantiles of its own; fix: use conformal "
+                                  "intervals (level=...) or a statistical peer such as autoets")
+        fc = self.predict(data, unique_id=unique_id, which=which)
+        p = self.prepared_ if data is None else self._prepare_new(data, unique_id)
+        idx = p.test_windows() if which == "test" else np.arange(len(p.windows))
+        w = p.windows
+        q = self.estimator_.predict_quantiles(w.X[idx], w.origin[idx], p.series, quantiles)
+        for j, level in enumerate(quantiles):
+            fc[quantile_column(self.name, level)] = self.scaler_.inverse_transform(
+                q[..., j].reshape(-1), self.target_)
+        return fc
 
     def _frame(self, p: Prepared, idx: np.ndarray, scaled: np.ndarray) -> pd.DataFrame:
         H = self.config.horizon

@@ -1,10 +1,16 @@
 """Forecasting models and their registry.
 
 Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical models with
-``fit``/``predict``.  ``list_models()`` (and ``cpjax models``) lists them all.
+``fit``/``predict`` (and ``predict_quantiles`` for the statistical peers and ensembles).
+``list_models()`` (and ``cpjax models``) lists them all; ``forecast_series`` fits an estimator on
+one series and forecasts from its end.
 """
 
-from ._arima import ARIMAConfig as ARIMAConfig, ARIMAModel as ARIMAModel
+from ._arima import (
+    ARIMAConfig as ARIMAConfig,
+    ARIMAModel as ARIMAModel,
+    AutoARIMAConfig as AutoARIMAConfig,
+)
 from ._aspp import ASPP1D as ASPP1D, AtrousConv1D as AtrousConv1D
 from ._autoencoder import (
     AutoencoderConfig as AutoencoderConfig,
@@ -19,6 +25,14 @@ from ._combined import CombinedConfig as CombinedConfig, CombinedForecaster as C
 from ._common import INITS as INITS, kernel_penalty as kernel_penalty
 from ._condconv import CondConv1D as CondConv1D, conv1d as conv1d
 from ._ema import EMA1D as EMA1D
+from ._ensemble import (
+    Ensemble as Ensemble,
+    EnsembleConfig as EnsembleConfig,
+    StackedConfig as StackedConfig,
+    StackedEnsemble as StackedEnsemble,
+    simplex_weights as simplex_weights,
+)
+from ._ets import ETS_MODELS as ETS_MODELS, ETSConfig as ETSConfig, ETSModel as ETSModel
 from ._gan import GANConfig as GANConfig, GANForecaster as GANForecaster
 from ._hybrid import (
     AttentionGate as AttentionGate,
@@ -33,6 +47,8 @@ from ._naive import (
     DriftConfig as DriftConfig,
     Persistence as Persistence,
     PersistenceConfig as PersistenceConfig,
+    SeasonalNaive as SeasonalNaive,
+    SeasonalNaiveConfig as SeasonalNaiveConfig,
 )
 from ._recurrent import (
     RecurrentConfig as RecurrentConfig,
@@ -47,7 +63,9 @@ from ._registry import (
     model_names as model_names,
     register_model as register_model,
 )
+from ._series import forecast_series as forecast_series
 from ._svr import SVRConfig as SVRConfig, SVRModel as SVRModel
+from ._theta import ThetaConfig as ThetaConfig, ThetaModel as ThetaModel
 from ._transformer import (
     TransformerConfig as TransformerConfig,
     TransformerForecaster as TransformerForecaster,

@@ -2,6 +2,12 @@
 
 Fitted with scikit-learn; saved as its support vectors, dual coefficients, intercept and kernel
 width, and predicted from those arrays with the RBF formula — so a saved model needs no pickle.
+
+Two strategies: ``recursive=False`` (default) fits one SVR per horizon step on the flattened
+window (direct); ``recursive=True`` fits one one-step SVR on the target's own lags (windows of
+``lookback`` values, built from the training rows) and feeds its forecasts back in, as seed 002's
+output model does.  ``normalize="window_mean"`` divides each window and its target by the mean of
+the window's target values (and multiplies the forecast back), which makes the model scale-free.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import CpjaxInputError
 from ._registry import ModelSpec, register_model
 
 __all__ = ["SVRConfig", "SVRModel"]
@@ -19,15 +26,27 @@ __all__ = ["SVRConfig", "SVRModel"]
 
 @dataclasses.dataclass(frozen=True)
 class SVRConfig:
-    """Attributes: C, epsilon and gamma of sklearn.svm.SVR (RBF kernel); one SVR per horizon step.
+    """Attributes: C, epsilon and gamma of sklearn.svm.SVR (RBF kernel).
     ``residual``: fit the change from the last observed target (``X[:, -1, target_index]``) and
-    add it back, so forecasts can leave the range of the training levels."""
+    add it back, so forecasts can leave the range of the training levels (direct strategy only).
+    ``recursive``: one one-step SVR iterated over the horizon (target-only windows).
+    ``normalize``: ``"none"`` or ``"window_mean"``."""
 
     C: float = 1.0
     epsilon: float = 0.01
     gamma: str | float = "scale"
     target_index: int = 0
     residual: bool = False
+    recursive: bool = False
+    normalize: str = "none"
+
+    def __post_init__(self):
+        if self.normalize not in ("none", "window_mean"):
+            raise CpjaxInputError(f"normalize must be 'none' or 'window_mean', got "
+                                  f"{self.normalize!r}")
+        if self.recursive and self.residual:
+            raise CpjaxInputError("residual=True needs the direct strategy; fix: drop one of "
+                                  "residual / recursive")
 
 
 class SVRModel:
@@ -35,29 +54,70 @@ class SVRModel:
         self.config, self.horizon = config, horizon
         self.parts: list[dict[str, np.ndarray]] = []
 
-    def fit(self, X, y, origin, series):
+    @staticmethod
+    def _fit_one(flat: np.ndarray, target: np.ndarray, cfg: SVRConfig) -> dict[str, np.ndarray]:
         from sklearn.svm import SVR
 
-        flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        y = np.asarray(y, dtype=np.float64) - self._base(X)
-        self.parts = []
-        for h in range(self.horizon):
-            svr = SVR(kernel="rbf", C=self.config.C, epsilon=self.config.epsilon,
-                      gamma=self.config.gamma).fit(flat, y[:, h])
-            self.parts.append({"sv": svr.support_vectors_, "coef": svr.dual_coef_[0],
-                               "b": np.asarray(svr.intercept_[0]),
-                               "gamma": np.asarray(svr._gamma)})
+        svr = SVR(kernel="rbf", C=cfg.C, epsilon=cfg.epsilon, gamma=cfg.gamma).fit(flat, target)
+        return {"sv": svr.support_vectors_, "coef": svr.dual_coef_[0],
+                "b": np.asarray(svr.intercept_[0]), "gamma": np.asarray(svr._gamma)}
+
+    @staticmethod
+    def _eval(part: dict[str, np.ndarray], flat: np.ndarray) -> np.ndarray:
+        d2 = ((flat[:, None, :] - part["sv"][None, :, :]) ** 2).sum(-1)
+        return np.exp(-float(part["gamma"]) * d2) @ part["coef"] + float(part["b"])
+
+    def _scale(self, windows: np.ndarray) -> np.ndarray:
+        """``(N, 1)`` divisor of each ``(N, L)`` target window."""
+        if self.config.normalize == "none":
+            return np.ones((len(windows), 1))
+        m = windows.mean(axis=1, keepdims=True)
+        if np.any(m == 0):
+            raise CpjaxInputError("normalize='window_mean' met a window with mean 0; fix: use "
+                                  "normalize='none' for series that cross zero")
+        return m
+
+    def _target_windows(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float64)
+        if self.config.recursive and X.shape[2] != 1:
+            raise CpjaxInputError(f"recursive SVR forecasts its own lags only, but the windows "
+                                  f"have {X.shape[2]} features; fix: features=[] or "
+                                  "recursive=False")
+        return X[:, :, self.config.target_index]
+
+    def fit(self, X, y, origin, series):
+        cfg = self.config
+        if cfg.recursive:
+            L = np.asarray(X).shape[1]
+            self._target_windows(X)
+            s = np.asarray(series, dtype=np.float64)[: int(np.max(origin)) + self.horizon + 1]
+            w = np.lib.stride_tricks.sliding_window_view(s[:-1], L)
+            scale = self._scale(w)
+            self.parts = [self._fit_one(w / scale, s[L:] / scale[:, 0], cfg)]
+            return self
+        X = np.asarray(X, dtype=np.float64)
+        scale = self._scale(X[:, :, cfg.target_index])
+        flat = X.reshape(len(X), -1) / scale
+        y = (np.asarray(y, dtype=np.float64) - self._base(X)) / scale
+        self.parts = [self._fit_one(flat, y[:, h], cfg) for h in range(self.horizon)]
         return self
 
     def predict(self, X: np.ndarray, origin: np.ndarray, series: np.ndarray) -> np.ndarray:
         if not self.parts:
             raise RuntimeError("SVRModel.predict called before fit")
-        flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-        cols = []
-        for part in self.parts:
-            d2 = ((flat[:, None, :] - part["sv"][None, :, :]) ** 2).sum(-1)
-            cols.append(np.exp(-float(part["gamma"]) * d2) @ part["coef"] + float(part["b"]))
-        return np.stack(cols, axis=1) + self._base(X)
+        X = np.asarray(X, dtype=np.float64)
+        if self.config.recursive:
+            w = self._target_windows(X).copy()
+            out = np.empty((len(w), self.horizon))
+            for h in range(self.horizon):
+                scale = self._scale(w)
+                out[:, h] = self._eval(self.parts[0], w / scale) * scale[:, 0]
+                w = np.concatenate([w[:, 1:], out[:, h:h + 1]], axis=1)
+            return out
+        scale = self._scale(X[:, :, self.config.target_index])
+        flat = X.reshape(len(X), -1) / scale
+        cols = [self._eval(part, flat) for part in self.parts]
+        return np.stack(cols, axis=1) * scale + self._base(X)
 
     def _base(self, X) -> np.ndarray:
         if not self.config.residual:
@@ -77,6 +137,7 @@ def _load(config: SVRConfig, horizon: int, state: Mapping[str, Any]) -> SVRModel
 register_model(ModelSpec(
     name="svr", kind="estimator", config_cls=SVRConfig,
     build=lambda cfg, h: SVRModel(cfg, h), load=_load,
-    description="support-vector regression (RBF) on flattened windows (scikit-learn)",
+    description="support-vector regression (RBF) on flattened windows (scikit-learn); direct "
+                "or recursive",
     source="Drucker et al. 1997; seeds 002/003 comparison models",
 ))

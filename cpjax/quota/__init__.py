@@ -34,16 +34,14 @@ from ._inventory import (
     assign_categories as assign_categories,
     read_units as read_units,
 )
-from ._neural import (
-    network_output_model as network_output_model,
-    register_network_output_models as register_network_output_models,
-)
+from ._neural import network_output_model as network_output_model
 from ._output import (
-    OUTPUT_MODELS as OUTPUT_MODELS,
+    OUTPUT_SETTINGS as OUTPUT_SETTINGS,
+    check_output_model as check_output_model,
     compare_output_models as compare_output_models,
     forecast_heat as forecast_heat,
+    output_forecast as output_forecast,
     project_generation as project_generation,
-    register_output_model as register_output_model,
 )
 from ._rules import (
     RuleSet as RuleSet,

@@ -1,7 +1,9 @@
-"""Adapter from cpjax's forecasting registry to the quota output-model hook (seed 002's LSTM row).
+"""Networks of the model registry as quota output models (seed 002's LSTM, GRU, RNN, MLP rows).
 
-``network_output_model("lstm")`` returns a ``fit_predict(train, horizon, season)`` that fits a
-:class:`cpjax.forecast.Forecaster` on one monthly series (lookback = one season, a direct
+``compare_output_models(..., models=["lstm"])`` and ``--output-model lstm`` reach this adapter
+through :func:`cpjax.quota.output_forecast`.  ``network_output_model("lstm")`` returns a
+``fit_predict(train, horizon, season)`` that fits a :class:`cpjax.forecast.Forecaster` (networks
+train through ``cpjax.train``, which only the forecast package drives) on one monthly series (lookback = one season, a direct
 ``horizon``-step output, residual mode: the network predicts changes from the last month, min-max
 scaled on the training months, early stopping on the last 15% of windows) and forecasts the
 ``horizon`` months after it.  It uses only the forecaster's public API.
@@ -12,9 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._output import register_output_model
-
-__all__ = ["network_output_model", "register_network_output_models"]
+__all__ = ["network_output_model"]
 
 
 def network_output_model(model: str = "lstm", *, epochs: int = 200, seeds: int = 1,
@@ -34,11 +34,3 @@ def network_output_model(model: str = "lstm", *, epochs: int = 200, seeds: int =
         return f.forecast()[model].to_numpy()
 
     return fit_predict
-
-
-def register_network_output_models(models=("lstm",), **kwargs) -> list[str]:
-    """Register each forecasting network as a quota output model (opt-in: they train per
-    province, so default runs stay fast).  Returns the registered names."""
-    for name in models:
-        register_output_model(name, network_output_model(name, **kwargs))
-    return list(models)

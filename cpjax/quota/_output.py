@@ -1,17 +1,21 @@
-"""Output forecast: a pluggable list of monthly models, the seed's comparison table and projections.
+"""Output forecast: models of cpjax's one model registry, the seed's comparison table and projections.
 
-A model is a function ``fit_predict(train, horizon, season) -> forecast`` on one positive monthly
-series (1-D NumPy arrays).  :data:`OUTPUT_MODELS` holds the built-ins:
+An output model is a name of the model registry (``cpjax models``), fitted on one positive monthly
+series and forecasting ``horizon`` months from its end.  :data:`OUTPUT_SETTINGS` holds the
+monthly settings of the statistical ones (the registry models themselves live in ``cpjax.nn``):
 
 * ``seasonal_naive`` - the last season repeated (baseline);
-* ``arima`` - seasonal ARIMA(1,0,1)(0,1,0)_12 with a constant on the log series (statsmodels);
-* ``svr`` - scikit-learn SVR (RBF) on the previous 12 values scaled by their mean, forecast
-  recursively.
+* ``arima`` - seasonal ARIMA(1,0,1)(0,1,0)_12 with a constant (a drift) on the log series, ARMA part
+  by the Hannan-Rissanen estimator (statsmodels; ~0.02 s per series, where state-space MLE took
+  0.5-4 s each on this shared 2-core machine and the full "airline" SARIMA(1,1,1)(0,1,1) ~8 s
+  with similar accuracy);
+* ``svr`` - RBF SVR on the previous 12 values scaled by their mean, forecast recursively.
 
-**Hook for the neural models.**  ``register_output_model(name, fit_predict)`` adds a model; the
-lead attaches LSTM/RNN/GRU/MLP from cpjax's forecasting registry with an adapter of this
-signature (train on windows of ``train``, roll ``horizon`` steps ahead).  Nothing here imports the
-forecasting package, so the quota part stays usable without it.
+Any other registry estimator (``autoets``, ``autotheta``, ``ensemble``, ...) runs with its
+defaults; a registry network (``lstm``, ``gru``, ``rnn``, ``mlp``, ...) trains through
+:func:`cpjax.quota.network_output_model` (one model per province, so it is slow).  A statistical
+model that cannot be fitted to a series (shorter than two seasons plus four months, or a failed
+estimate) falls back to seasonal naive for that series, as in seed 002.
 
 Example::
 
@@ -21,93 +25,66 @@ Example::
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError, unknown_name_message
+from ..nn import forecast_series, get_model, model_names
 
-__all__ = ["OUTPUT_MODELS", "register_output_model", "seasonal_naive", "arima", "svr",
-           "compare_output_models", "project_generation", "forecast_heat"]
+__all__ = ["OUTPUT_SETTINGS", "output_forecast", "check_output_model", "compare_output_models",
+           "project_generation", "forecast_heat"]
 
-FitPredict = Callable[[np.ndarray, int, int], np.ndarray]
+#: Monthly settings of the registry models used as output models (``season`` = 12 months).
+OUTPUT_SETTINGS: dict[str, dict[str, Any]] = {
+    "seasonal_naive": {"season_length": 12},
+    "arima": {"order": (1, 0, 1), "seasonal_order": (0, 1, 0), "season_length": 12,
+              "constant": True, "log": True, "method": "hannan_rissanen", "max_train": 0},
+    "svr": {"C": 3.0, "epsilon": 0.01, "recursive": True, "normalize": "window_mean",
+            "lookback": 12},
+}
+#: The models of seed 002's table, in its order.
+DEFAULT_OUTPUT_MODELS = ("seasonal_naive", "arima", "svr")
 
 
-def seasonal_naive(train: np.ndarray, horizon: int, season: int = 12) -> np.ndarray:
-    """Repeat the last ``season`` values."""
-    last = np.asarray(train, dtype=float)[-season:]
-    return np.resize(last, horizon)
+def check_output_model(name: str) -> str:
+    """``name`` if it is a registry model, else a CpjaxInputError listing the choices."""
+    if name not in model_names():
+        raise CpjaxInputError(unknown_name_message("output model", name, model_names())
+                              + " (run `cpjax models`)")
+    return name
 
 
-def arima(train: np.ndarray, horizon: int, season: int = 12) -> np.ndarray:
-    """Seasonal ARIMA(1,0,1)(0,1,0)_season with a constant, on log values.
+def _settings(name: str, season: int) -> dict[str, Any]:
+    """:data:`OUTPUT_SETTINGS` of ``name`` with its season (and SVR lookback) set to ``season``."""
+    out = dict(OUTPUT_SETTINGS.get(name, {}))
+    return {k: (season if k in ("season_length", "lookback") else v) for k, v in out.items()}
 
-    The year-on-year log change ``d_t = log y_t - log y_{t-season}`` minus its mean is fitted as
-    an ARMA(1,1) by the Hannan-Rissanen regression estimator (statsmodels ``ARIMA``; ~0.02 s per
-    series, where state-space MLE took 0.5-4 s each on this shared 2-core machine and the
-    full "airline" SARIMA(1,1,1)(0,1,1) ~8 s with similar accuracy), forecast, and integrated
-    back.  Falls back to seasonal naive if the fit fails.
+
+def output_forecast(name: str, train: np.ndarray, horizon: int, season: int = 12,
+                    **network_options: Any) -> np.ndarray:
+    """The ``horizon`` values after ``train`` forecast by registry model ``name``.
+
+    Statistical models use :data:`OUTPUT_SETTINGS` and fall back to seasonal naive where they
+    cannot be fitted (see the module doc); networks go through
+    :func:`cpjax.quota.network_output_model` with ``network_options``.
     """
-    from statsmodels.tsa.arima.model import ARIMA
+    spec = get_model(check_output_model(name))
+    y = np.asarray(train, dtype=np.float64)
+    if spec.kind == "network":
+        from ._neural import network_output_model
 
-    y = np.log(np.maximum(np.asarray(train, dtype=float), 1e-9))
-    if len(y) < 2 * season + 4:
-        return seasonal_naive(train, horizon, season)
-    d = y[season:] - y[:-season]
-    mu = float(d.mean())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # estimator chatter on short/flat series
-        try:
-            res = ARIMA(d - mu, order=(1, 0, 1), trend="n").fit(method="hannan_rissanen")
-            dfc = np.asarray(res.forecast(horizon)) + mu
-        except (np.linalg.LinAlgError, ValueError):
-            return seasonal_naive(train, horizon, season)
-    if not np.all(np.isfinite(dfc)):
-        return seasonal_naive(train, horizon, season)
-    path = list(y)
-    for h in range(horizon):
-        path.append(path[-season] + dfc[h])
-    return np.exp(np.asarray(path[len(y):]))
-
-
-def svr(train: np.ndarray, horizon: int, season: int = 12) -> np.ndarray:
-    """SVR on the previous ``season`` values divided by their mean; recursive multi-step."""
-    from sklearn.svm import SVR
-
-    y = np.asarray(train, dtype=float)
-    lag = season
-    if len(y) <= lag + 2:
-        return seasonal_naive(y, horizon, season)
-    windows = np.lib.stride_tricks.sliding_window_view(y[:-1], lag)
-    scale = windows.mean(axis=1, keepdims=True)
-    x = windows / scale
-    t = y[lag:] / scale[:, 0]
-    model = SVR(kernel="rbf", C=3.0, epsilon=0.01, gamma="scale").fit(x, t)
-    hist = list(y[-lag:])
-    out = []
-    for _ in range(horizon):
-        w = np.asarray(hist[-lag:])
-        m = w.mean()
-        out.append(float(model.predict((w / m)[None, :])[0]) * m)
-        hist.append(out[-1])
-    return np.asarray(out)
-
-
-OUTPUT_MODELS: dict[str, FitPredict] = {"seasonal_naive": seasonal_naive, "arima": arima, "svr": svr}
-
-
-def register_output_model(name: str, fit_predict: FitPredict) -> None:
-    """Add (or replace) a model in :data:`OUTPUT_MODELS` - the hook for the neural models."""
-    OUTPUT_MODELS[name] = fit_predict
-
-
-def _model(name: str) -> FitPredict:
-    if name not in OUTPUT_MODELS:
-        raise CpjaxInputError(unknown_name_message("output model", name, OUTPUT_MODELS)
-                              + " Fix: pick a listed model or register_output_model(...).")
-    return OUTPUT_MODELS[name]
+        return network_output_model(name, **network_options)(y, horizon, season)
+    naive = forecast_series("seasonal_naive", y, horizon, season_length=season)
+    if name == "seasonal_naive" or len(y) < 2 * season + 4:
+        return naive
+    try:
+        fc = forecast_series(name, y, horizon, **_settings(name, season))
+    except (CpjaxInputError, np.linalg.LinAlgError, ValueError):
+        return naive
+    return fc if np.all(np.isfinite(fc)) else naive
 
 
 def _clean(monthly: pd.DataFrame, min_annual_mwh: float) -> pd.DataFrame:
@@ -118,19 +95,23 @@ def _clean(monthly: pd.DataFrame, min_annual_mwh: float) -> pd.DataFrame:
 
 def compare_output_models(monthly: pd.DataFrame, test_start: str = "2019-01",
                           train_start: str = "2010-01", models: Sequence[str] | None = None,
-                          min_annual_mwh: float = 1e6) -> tuple[pd.DataFrame, pd.DataFrame]:
+                          min_annual_mwh: float = 1e6, **network_options: Any
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Train on ``[train_start, test_start)`` and forecast the whole test window for each province.
 
     Metrics (seed 002's table; errors in percent): ``max_error_pct`` the largest provincial MAPE,
     ``mean_error_pct`` the mean provincial MAPE, ``r2`` pooled over all province-months (levels),
     plus ``mape_national_pct`` (error of the national monthly total).  Provinces producing less than
-    ``min_annual_mwh`` a year (Tibet) or with gaps are left out.
+    ``min_annual_mwh`` a year (Tibet) or with gaps are left out.  ``models`` are registry names
+    (default seasonal naive, ARIMA, SVR); ``network_options`` go to the networks among them
+    (:func:`cpjax.quota.network_output_model`, e.g. ``epochs=200, hidden_size=32``).
 
     Returns:
         ``(table, predictions)``: one row per model; predictions long (month, province, model, y, yhat).
     """
-    names = list(models) if models is not None else list(OUTPUT_MODELS)
-    fns = [_model(n) for n in names]
+    names = list(models) if models is not None else list(DEFAULT_OUTPUT_MODELS)
+    for n in names:
+        check_output_model(n)
     data = _clean(monthly.loc[train_start:], min_annual_mwh)
     train = data.loc[: pd.Period(test_start, "M") - 1]
     test = data.loc[test_start:]
@@ -138,8 +119,9 @@ def compare_output_models(monthly: pd.DataFrame, test_start: str = "2019-01",
         raise CpjaxInputError(f"need >= 36 training months and >= 1 test month, got {len(train)} "
                               f"and {len(test)}; fix: move test_start/train_start")
     rows, preds = [], []
-    for name, fn in zip(names, fns):
-        yhat = np.column_stack([fn(train[c].to_numpy(), len(test), 12) for c in data.columns])
+    for name in names:
+        yhat = np.column_stack([output_forecast(name, train[c].to_numpy(), len(test), 12,
+                                                **network_options) for c in data.columns])
         y = test.to_numpy()
         mape = np.mean(np.abs(yhat - y) / y, axis=0) * 100.0
         r2 = 1.0 - np.sum((y - yhat) ** 2) / np.sum((y - y.mean()) ** 2)
@@ -162,7 +144,7 @@ def project_generation(monthly: pd.DataFrame, years: Sequence[int], model: str =
     Years inside the history are summed from the data; later years are forecast with ``model``
     from the end of the history.  Provinces with gaps in the history use seasonal naive.
     """
-    fn = _model(model)
+    check_output_model(model)
     hist = monthly.loc[train_start:]
     last = hist.index[-1]
     horizon = max(0, (max(years) - last.year) * 12 + (12 - last.month))
@@ -171,8 +153,8 @@ def project_generation(monthly: pd.DataFrame, years: Sequence[int], model: str =
         s = hist[c].dropna()
         if len(s) < 24:
             continue
-        f = fn if s.index[-1] == last and len(s) == len(hist) else seasonal_naive
-        fc = f(s.to_numpy(), horizon, 12) if horizon else np.zeros(0)
+        name = model if s.index[-1] == last and len(s) == len(hist) else "seasonal_naive"
+        fc = output_forecast(name, s.to_numpy(), horizon, 12) if horizon else np.zeros(0)
         full = pd.concat([s, pd.Series(fc, index=pd.period_range(last + 1, periods=horizon, freq="M"))])
         cols[c] = full.groupby(full.index.year).sum()
     table = pd.DataFrame(cols)

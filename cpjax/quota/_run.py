@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import CpjaxInputError, unknown_name_message
+from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from .._paths import shared_data_dir
 from ._accounting import AccountingConfig, account, rule_arrays, unit_arrays
@@ -26,7 +26,7 @@ from ._build import Inventory, build_inventory, prepare_inventory
 from ._demo import demo_generation, demo_units
 from ._generation import annual_table, read_generation, read_heat, share_generation
 from ._inventory import CATEGORIES, EXCLUDED
-from ._output import OUTPUT_MODELS, forecast_heat, project_generation
+from ._output import check_output_model, forecast_heat, project_generation
 from ._rules import RuleSet, load_rules
 
 __all__ = ["QuotaConfig", "QuotaResult", "compute_quota", "run_quota", "summarize"]
@@ -169,9 +169,7 @@ def compute_quota(cfg: QuotaConfig) -> QuotaResult:
     """Run the study in memory (see :class:`QuotaConfig`); raises CpjaxInputError on bad input."""
     acfg = AccountingConfig(carbon=cfg.carbon, default_carbon_share=cfg.default_carbon_share,
                             backend=cfg.backend)
-    if cfg.output_model not in OUTPUT_MODELS:
-        raise CpjaxInputError(unknown_name_message("output model", cfg.output_model, OUTPUT_MODELS)
-                              + " Fix: pick a listed model or register_output_model(...).")
+    check_output_model(cfg.output_model)
     rule_sets = tuple(load_rules(r) for r in (cfg.rules, *cfg.compare_rules))
     names = [r.name for r in rule_sets]
     if len(set(names)) != len(names):

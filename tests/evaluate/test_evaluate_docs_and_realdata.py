@@ -21,7 +21,7 @@ from cpjax.evaluate import (
 
 
 @pytest.mark.parametrize(
-    "module", ["_metrics", "_spikes", "_tables", "_tests", "_conformal", "_plots"]
+    "module", ["_metrics", "_spikes", "_tables", "_tests", "_conformal", "_plots", "_probabilistic"]
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(f"cpjax.evaluate.{module}")

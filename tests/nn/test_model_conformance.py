@@ -26,6 +26,9 @@ B, L, F = 5, 10, 4
 SMALL = {
     "lstm": {"hidden_size": 8, "num_layers": 2, "dropout": 0.1},
     "arima": {"max_p": 1, "max_q": 1},
+    "autoarima": {"max_p": 1, "max_q": 1},
+    "ensemble": {"members": ("persistence", "drift", "autotheta"), "combine": "median"},
+    "stacked": {"members": ("persistence", "drift", "seasonal_naive"), "n_folds": 2},
     "lstm_ema": {"channels": 8, "groups": 2, "hidden_size": 8, "num_layers": 1},
     "lstm_aspp": {"channels": 8, "num_experts": 2, "rates": (2,), "hidden_size": 8,
                   "num_layers": 1},
@@ -142,6 +145,13 @@ def test_estimator_contract(name):
     np.testing.assert_allclose(m3.predict(X[te], origin[te], y), pred, rtol=1e-9, atol=1e-12)
     # batch independence
     np.testing.assert_allclose(m.predict(X[te][:5], origin[te][:5], y), pred[:5], rtol=1e-9)
+    # the model's own quantiles (statistical peers, ensembles): shape, order, round trip
+    if hasattr(m, "predict_quantiles"):
+        q = m.predict_quantiles(X[te], origin[te], y, [0.1, 0.5, 0.9])
+        assert q.shape == (len(origin[te]), 2, 3) and np.all(np.isfinite(q))
+        assert np.all(np.diff(q, axis=-1) > 0)
+        np.testing.assert_allclose(m3.predict_quantiles(X[te], origin[te], y, [0.1, 0.5, 0.9]), q,
+                                   rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
@@ -156,3 +166,7 @@ def test_estimator_no_lookahead(name):
     y2 = y.copy()
     y2[origin[sel].max() + 1:] += 100.0
     np.testing.assert_allclose(m.predict(X[sel], origin[sel], y2), before, rtol=1e-9)
+    if hasattr(m, "predict_quantiles"):  # interval widths must not see the future either
+        np.testing.assert_allclose(m.predict_quantiles(X[sel], origin[sel], y2, [0.1, 0.9]),
+                                   m.predict_quantiles(X[sel], origin[sel], y, [0.1, 0.9]),
+                                   rtol=1e-9)

@@ -8,16 +8,15 @@ import pytest
 
 from cpjax._errors import CpjaxInputError
 from cpjax.quota import (
-    OUTPUT_MODELS,
     annual_table,
     compare_output_models,
     demo_generation,
     demo_units,
     forecast_heat,
     monthly_from_ytd,
+    output_forecast,
     project_generation,
     read_generation,
-    register_output_model,
     share_generation,
 )
 
@@ -68,7 +67,7 @@ def test_share_generation_conserves_province_totals_and_respects_overrides():
     assert notes2 and "cannot absorb" in notes2[0]
 
 
-def test_output_models_and_registry_hook():
+def test_output_models_come_from_the_model_registry():
     units = demo_units(0, 80)
     monthly = demo_generation(units, 0)
     table, pred = compare_output_models(monthly, test_start="2020-01", train_start="2012-01",
@@ -76,15 +75,58 @@ def test_output_models_and_registry_hook():
     assert list(table["model"]) == ["seasonal_naive", "arima", "svr"]
     assert (table["r2"] > 0.5).all() and (table["mean_error_pct"] < 15).all()
     assert set(pred.columns) == {"month", "province", "y", "yhat", "model"}
-    register_output_model("mean_of_last_year", lambda y, h, s: np.full(h, np.mean(y[-12:])))
-    try:
-        t2, _ = compare_output_models(monthly, test_start="2020-01", models=["mean_of_last_year"],
-                                      min_annual_mwh=0.0)
-        assert t2["model"].item() == "mean_of_last_year"
-    finally:
-        OUTPUT_MODELS.pop("mean_of_last_year")
-    with pytest.raises(CpjaxInputError, match="unknown output model 'lstm'"):
-        compare_output_models(monthly, models=["lstm"])
+    # any registry estimator is an output model, with its defaults
+    t2, _ = compare_output_models(monthly, test_start="2020-01", models=["autotheta"],
+                                  min_annual_mwh=0.0)
+    assert t2["model"].item() == "autotheta" and t2["r2"].item() > 0.0
+    with pytest.raises(CpjaxInputError, match="unknown output model 'lstmm'"):
+        compare_output_models(monthly, models=["lstmm"])
+
+
+def _seed002_arima(y, horizon, season=12):
+    """Seed 002's output ARIMA as the quota package computed it before the registry (independent
+    reference): log, seasonal difference, demean, ARMA(1,1) by Hannan-Rissanen, integrate."""
+    import warnings
+
+    from statsmodels.tsa.arima.model import ARIMA
+
+    x = np.log(y)
+    d = x[season:] - x[:-season]
+    mu = d.mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ARIMA(d - mu, order=(1, 0, 1), trend="n").fit(method="hannan_rissanen")
+    dfc = np.asarray(res.forecast(horizon)) + mu
+    path = list(x)
+    for h in range(horizon):
+        path.append(path[-season] + dfc[h])
+    return np.exp(np.asarray(path[len(x):]))
+
+
+def _seed002_svr(y, horizon, season=12):
+    from sklearn.svm import SVR
+
+    w = np.lib.stride_tricks.sliding_window_view(y[:-1], season)
+    scale = w.mean(axis=1, keepdims=True)
+    model = SVR(kernel="rbf", C=3.0, epsilon=0.01, gamma="scale").fit(w / scale, y[season:] / scale[:, 0])
+    hist, out = list(y[-season:]), []
+    for _ in range(horizon):
+        win = np.asarray(hist[-season:])
+        out.append(float(model.predict((win / win.mean())[None, :])[0]) * win.mean())
+        hist.append(out[-1])
+    return np.asarray(out)
+
+
+def test_registry_output_models_reproduce_seed002_computations():
+    t = np.arange(120, dtype=np.float64)
+    rng = np.random.default_rng(4)
+    y = 5e5 * np.exp(0.003 * t + 0.08 * np.sin(2 * np.pi * t / 12) + 0.02 * rng.normal(size=t.size))
+    np.testing.assert_allclose(output_forecast("arima", y, 36), _seed002_arima(y, 36), rtol=1e-7)
+    np.testing.assert_allclose(output_forecast("svr", y, 36), _seed002_svr(y, 36), rtol=1e-7)
+    np.testing.assert_array_equal(output_forecast("seasonal_naive", y, 30),
+                                  np.resize(y[-12:], 30))
+    # too short for ARIMA: the last season repeated (seed 002's fallback)
+    np.testing.assert_array_equal(output_forecast("arima", y[:20], 5), y[8:13])
 
 
 def test_projection_past_history_and_heat_forecast():

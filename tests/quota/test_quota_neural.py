@@ -7,7 +7,6 @@ import pytest
 
 from cpjax import CpjaxInputError
 from cpjax.quota import network_output_model
-from cpjax.quota._output import OUTPUT_MODELS
 
 
 def test_lstm_output_model_follows_a_trend():
@@ -24,4 +23,3 @@ def test_lstm_output_model_follows_a_trend():
 def test_unknown_network_fails_early():
     with pytest.raises(CpjaxInputError, match="lstm"):
         network_output_model("lstmm")
-    assert "lstmm" not in OUTPUT_MODELS
