@@ -83,6 +83,17 @@ class ForecasterConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ForecasterConfig:
+    def from_dict(cls, d: dict[str, Any], where: str = "") -> ForecasterConfig:
+        """The config of ``d``; an unknown key is an error (a typo must not be ignored).
+        ``where`` names the source in the message (e.g. the file)."""
+        from .._errors import unknown_name_message
+
+        if not isinstance(d, dict):
+            raise CpjaxInputError(f"a forecaster config must be a JSON object, got "
+                                  f"{type(d).__name__}{' in ' + where if where else ''}")
         known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        for k in d:
+            if k not in known:
+                raise CpjaxInputError(unknown_name_message("forecaster setting", str(k), known,
+                                                           where) + " Fix: remove or rename it.")
+        return cls(**d)

@@ -363,7 +363,7 @@ class Forecaster:
         if meta.get("format") != _FORMAT or meta.get("version") != _FORMAT_VERSION:
             raise CpjaxInputError(f"{meta_file} is not a cpjax forecaster (format "
                                   f"{meta.get('format')!r} version {meta.get('version')!r})")
-        self = cls(config=ForecasterConfig.from_dict(meta["config"]))
+        self = cls(config=ForecasterConfig.from_dict(meta["config"], where=str(meta_file)))
         self.target_, self.features_ = meta["target"], meta["features"]
         self.train_end_ = pd.Timestamp(meta["train_end"])
         self._scaler = CategoryScaler.from_dict(meta["scaler"])

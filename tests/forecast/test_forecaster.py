@@ -134,3 +134,13 @@ def test_an_input_that_copies_the_next_target_is_refused(df):
     # the same values one row later (yesterday's close) are fine
     Forecaster("persistence").fit(df.assign(yesterday=df["close"].shift(1)), "close",
                                   features=["open", "yesterday"], split=0.7)
+
+
+def test_saved_config_with_an_unknown_key_is_refused(tmp_path):
+    f = Forecaster("persistence", lookback=5).fit(demo_market(n_days=120), target="close")
+    f.save(tmp_path / "m")
+    meta = json.loads((tmp_path / "m" / "forecaster.json").read_text())
+    meta["config"]["lookbak"] = 20  # a typo must not be dropped silently
+    (tmp_path / "m" / "forecaster.json").write_text(json.dumps(meta))
+    with pytest.raises(CpjaxInputError, match="lookbak.*did you mean 'lookback'"):
+        Forecaster.load(tmp_path / "m")
