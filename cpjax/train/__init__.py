@@ -26,6 +26,7 @@ from ._steps import (
     Kit as Kit,
     ProgramKey as ProgramKey,
     apply_train as apply_train,
+    init_optimizer as init_optimizer,
     init_variables as init_variables,
     sown_losses as sown_losses,
 )
