@@ -89,8 +89,11 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     if config.plausible_years:
         accept = _plausible_rollout(as_model, clean.values[:, :n_fit].copy(),
                                     config.plausible_years)
-    fr = fit(prep.times, prep.z, prep.mask, prep.n_train - off, prep.n_val, config,
-             optimizer=optimizer, progress=progress, accept=accept)
+    # the refit (every month, no validation) shares the evaluation fit's compiled program
+    shared = (prep.n_train - off, prep.n_val)
+    fr = fit(prep.times, prep.z, prep.mask, *shared, config, optimizer=optimizer,
+             progress=progress, accept=accept,
+             share_shapes_with=(prep.z.shape[1], 0) if config.refit else None)
     eval_model = dataclasses.replace(
         as_model(fr.field, clean.values.copy()),
         fit_info={"fit_on": [str(clean.dates[0]), prep.report["train_end"]],
@@ -103,7 +106,7 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
         # epoch is kept)
         cfg_all = dataclasses.replace(config, epochs=max(fr.best_epoch, 1), patience=0)
         fr_all = fit(prep.times, prep.z, prep.mask, prep.z.shape[1], 0, cfg_all,
-                     optimizer=optimizer, progress=progress)
+                     optimizer=optimizer, progress=progress, share_shapes_with=shared)
         model = dataclasses.replace(
             as_model(fr_all.field, clean.values.copy()),
             fit_info={"fit_on": [str(clean.dates[0]), str(clean.dates[-1])],

@@ -18,6 +18,7 @@ gradient clip, Sophia's gamma, epochs, patience and min_delta are its arguments.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import equinox as eqx
@@ -34,7 +35,7 @@ from ._config import NodeConfig
 from ._field import VectorField
 from ._solve import ADJOINTS, solve
 
-__all__ = ["OdeSpec", "initial_field", "ode_kit", "ode_spec", "structural_config",
+__all__ = ["OdeSpec", "initial_field", "ode_kit", "ode_spec", "static_part", "structural_config",
            "trajectory_loss", "val_rows", "window_rows"]
 
 #: NodeConfig fields that shape the compiled program (the field's architecture and the solver).
@@ -76,6 +77,14 @@ def initial_field(spec: OdeSpec, seed_key: Array) -> VectorField:
     """The vector field a problem with PRNG key ``seed_key`` (``jax.random.key(seed)``) starts
     from; the rest of the key drives shuffling and Sophia's probes (:func:`ode_kit`)."""
     return VectorField(spec.n_state, spec.config, key=jax.random.split(seed_key)[0])
+
+
+@functools.lru_cache(maxsize=64)
+def static_part(spec: OdeSpec):
+    """The non-array part of the field (``eqx.partition``'s second half), traced once per spec
+    for shapes only: no computation, nothing compiled."""
+    shapes = eqx.filter_eval_shape(initial_field, spec, jax.random.key(0))
+    return eqx.partition(shapes, lambda x: isinstance(x, jax.ShapeDtypeStruct))[1]
 
 
 def trajectory_loss(field: VectorField, z0: Float[Array, " n"], ts: Float[Array, " t"],
@@ -137,7 +146,7 @@ def ode_kit(key: ProgramKey) -> Kit:
                               "weight_decay with adamw or sophia")
     cfg, adjoint = spec.config, spec.adjoint
     tx = key.transformation()
-    static = eqx.partition(initial_field(spec, jax.random.key(0)), eqx.is_inexact_array)[1]
+    static = static_part(spec)
     needs_extra = (isinstance(key.optimizer, OptimizerConfig)
                    and bool(required_extra_args(key.optimizer)))
 

@@ -27,7 +27,15 @@ from ..optim import OptimizerConfig, optimizer_config, required_extra_args
 from ..train import ExtraArgsContext, Problem, TrainConfig, fit_problems
 from ._config import NodeConfig
 from ._field import VectorField
-from ._kit import OdeSpec, initial_field, ode_spec, structural_config, val_rows, window_rows
+from ._kit import (
+    OdeSpec,
+    initial_field,
+    ode_spec,
+    static_part,
+    structural_config,
+    val_rows,
+    window_rows,
+)
 from ._solve import solve
 
 __all__ = ["FitResult", "fit", "fit_many", "forecast_from", "n_windows", "node_optimizer",
@@ -125,7 +133,8 @@ def fit(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n_val:
         config: NodeConfig, *, optimizer: OptimizerConfig | optax.GradientTransformation | None
         = None, extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
         progress: bool | None = False, accept: Callable[[VectorField], bool] | None = None,
-        raise_on_divergence: bool = True) -> FitResult:
+        raise_on_divergence: bool = True,
+        share_shapes_with: tuple[int, int] | None = None) -> FitResult:
     """Train a Neural ODE with seed ``config.seed`` (:func:`fit_many` with one seed).
 
     Example:
@@ -139,7 +148,8 @@ def fit(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n_val:
     """
     return fit_many(times, z, mask, n_train, n_val, config, optimizer=optimizer,
                     extra_args_fn=extra_args_fn, progress=progress, accept=accept,
-                    raise_on_divergence=raise_on_divergence)[0]
+                    raise_on_divergence=raise_on_divergence,
+                    share_shapes_with=share_shapes_with)[0]
 
 
 def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n_val: int,
@@ -148,7 +158,8 @@ def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n
              optimizer: OptimizerConfig | optax.GradientTransformation | None = None,
              extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
              progress: bool | None = False, accept: Callable[[VectorField], bool] | None = None,
-             seed_strategy: str = "auto", raise_on_divergence: bool = True) -> list[FitResult]:
+             seed_strategy: str = "auto", raise_on_divergence: bool = True,
+             share_shapes_with: tuple[int, int] | None = None) -> list[FitResult]:
     """Train Neural ODEs on windows of the training part, one engine problem per seed (and
     setting); stop each early on the validation part.
 
@@ -183,6 +194,11 @@ def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n
         raise_on_divergence: raise :class:`cpjax.train.TrainingDivergedError` (naming epoch,
             step and seed) when a loss becomes NaN/Inf, e.g. a solve exhausting ``max_steps``;
             else mark the problem ``diverged`` and keep its state from before that epoch.
+        share_shapes_with: ``(n_train, n_val)`` of another fit of the same data and settings
+            (the evaluation fit and its refit on every month): both are padded to common shapes
+            (training windows to the larger count, the validation layout of the fit that has
+            one), so the second reuses the first's compiled program. Padded minibatches are
+            skipped, so one problem trains exactly as without padding.
 
     Training: every epoch shuffles all windows (panel, start), integrates each from its observed
     first state over ``window`` points (``vmap`` over a batch), and takes the weighted MSE.
@@ -209,6 +225,15 @@ def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n
     weights = np.asarray(mask, dtype=np.float32) * sw.astype(np.float32)
     X, Y = window_rows(times, z, weights, n_train, config.window)
     Xv, Yv = val_rows(times, z, weights, n_train, n_val) if n_val else (None, None)
+    min_rows = 0
+    if share_shapes_with is not None:
+        o_train, o_val = (int(v) for v in share_shapes_with)
+        if o_train < 2 or o_val < 0 or o_train + o_val > T:
+            raise CpjaxInputError(f"share_shapes_with {share_shapes_with} does not fit {T} "
+                                  "points")
+        min_rows = n_windows(P, o_train, config)
+        if not n_val and o_val:  # the other fit's validation layout, with no rows
+            Xv, Yv = jax.tree.map(lambda a: a[:0], val_rows(times, z, weights, o_train, o_val))
 
     opt = node_optimizer(config) if optimizer is None else optimizer
     direct = isinstance(opt, OptimizerConfig) and "loss_fn" in required_extra_args(opt)
@@ -226,7 +251,7 @@ def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n
     tcfg = TrainConfig(epochs=config.epochs, batch_size=config.batch_size,
                        patience=config.patience, min_delta=config.min_delta,
                        seed_strategy=seed_strategy, progress=progress, label="neural_ode")
-    static = eqx.partition(initial_field(spec, jax.random.key(0)), eqx.is_inexact_array)[1]
+    static = static_part(spec)
     asked: list[list[tuple[int, Any]]] = [[] for _ in problems]
 
     def hook(j: int, epoch: int, params: Any, stats: Any) -> bool:
@@ -237,7 +262,7 @@ def fit_many(times: np.ndarray, z: np.ndarray, mask: np.ndarray, n_train: int, n
     with CompileCount() as cc:
         res = fit_problems(spec, opt, problems, tcfg, trainer="ode", extra_args_fn=extra_args_fn,
                            raise_on_divergence=raise_on_divergence,
-                           accept=None if accept is None else hook)
+                           accept=None if accept is None else hook, min_rows=min_rows)
         inits = [_val0(spec, static, s, times, z, weights, n_train, n_val, config)
                  for s in seeds]
     wall = time.perf_counter() - t0

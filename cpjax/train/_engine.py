@@ -203,8 +203,7 @@ def _init_program(kit: Kit):
         return _State(params, stats, opt_state, jax.random.key_data(k_train), params, stats,
                       jnp.asarray(jnp.inf, jnp.float32), z, z, jnp.asarray(True), z, z, z)
 
-    def init(data: _Data, hp):
-        x0 = jax.tree_util.tree_map(lambda a: a[:, :1], data.X)
+    def init(x0, hp):  # one training row per problem: fits of other lengths share this program
         return _batched(init_one, hp["seed"].shape[0])(hp["seed"], x0, hp)
 
     return init
@@ -377,6 +376,7 @@ def fit_problems(
     extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
     raise_on_divergence: bool = True,
     accept: Callable[[int, int, Any, Any], bool] | None = None,
+    min_rows: int = 0,
 ) -> TrainResult:
     """Train ``module`` on every problem; one compiled program per padded shape.
 
@@ -402,6 +402,12 @@ def fit_problems(
             improved.  The program then runs one epoch per call (the same compiled program; a
             host round trip per epoch), and ``history["accepted"]`` records 1 for an accepted
             improvement, 0 otherwise (NaN once a problem stopped).
+        min_rows: pad the training rows to at least this many, so that a later call with more
+            rows (a refit on more data) reuses this call's compiled program; padded minibatches
+            are skipped (no compute for a single problem; under ``vmap`` they are computed and
+            discarded).  Likewise, a problem whose ``X_val``/``Y_val`` have zero rows has no
+            validation but keeps that layout (a problem with ``X_val=None`` takes the training
+            rows' layout).
 
     Returns:
         :class:`TrainResult` with one entry per problem on the leading axis.
@@ -421,7 +427,7 @@ def fit_problems(
     shapes = {_row_layout(p.X, p.Y) for p in problems}
     if len(shapes) != 1:
         raise CpjaxInputError(f"problems of one batch need the same window shape; got {shapes}")
-    val_shapes = {_row_layout(p.X_val, p.Y_val) for p in problems if _n_val(p)}
+    val_shapes = {_row_layout(p.X_val, p.Y_val) for p in problems if _has_val_layout(p)}
     if len(val_shapes) > 1:
         raise CpjaxInputError(f"problems of one batch need the same validation row shape; got "
                               f"{val_shapes}")
@@ -458,7 +464,7 @@ def fit_problems(
         groups += [members] if side_by_side else [[i] for i in members]
     # one padded shape for the whole call (skipped minibatches cost no compute), so problems of
     # different lengths (rolling origins, out-of-fold blocks) share one compiled program
-    N = _bucket(max(_rows(p.X) for p in problems), ROW_BUCKET)
+    N = _bucket(max([_rows(p.X) for p in problems] + [int(min_rows)]), ROW_BUCKET)
     M = _bucket(max(_n_val(p) for p in problems), VAL_BUCKET)
     bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
                        config.progress)
@@ -520,6 +526,10 @@ def _n_val(p: Problem) -> int:
     return _rows(p.X_val)
 
 
+def _has_val_layout(p: Problem) -> bool:
+    return p.X_val is not None and bool(jax.tree_util.tree_leaves(p.X_val))
+
+
 def _row_layout(X, Y) -> tuple:
     """Tree structure and per-row shapes of (X, Y): what problems of one batch must share."""
     leaves, tree = jax.tree_util.tree_flatten((X, Y))
@@ -535,9 +545,9 @@ def _stack_rows(trees: list, n: int):
 def _stack(problems: Sequence[Problem], N: int, M: int) -> _Data:
     X = _stack_rows([p.X for p in problems], N)
     Y = _stack_rows([p.Y for p in problems], N)
-    # a problem without validation rows takes the layout of another problem's (or, when none
-    # has any, of the training rows) with zero rows
-    ref = next((p for p in problems if _n_val(p)), None)
+    # a problem without validation rows takes the layout of its own (zero-row) or another
+    # problem's validation rows (or, when none has any, of the training rows) with zero rows
+    ref = next((p for p in problems if _has_val_layout(p)), None)
     tmpl = (ref.X_val, ref.Y_val) if ref is not None else (problems[0].X, problems[0].Y)
     empty = jax.tree_util.tree_map(lambda a: np.zeros((0,) + np.shape(a)[1:], np.float32), tmpl)
     Xv = _stack_rows([p.X_val if _n_val(p) else empty[0] for p in problems], M)
@@ -562,7 +572,7 @@ def _run_group(key: ProgramKey, problems, rows, N, M, bar, accept=None) -> dict[
     problems = list(problems) + [problems[0]] * (P - n_real)
     rows = list(rows) + [rows[0]] * (P - n_real)
     (data, hp), _ = shard_batch((_stack(problems, N, M), _hp_arrays(rows)))
-    states = init(data, hp)
+    states = init(jax.tree_util.tree_map(lambda a: a[:, :1], data.X), hp)
     max_epochs = int(max(r["epochs"] for r in rows))
     hist: dict[str, list[np.ndarray]] = {}
     e0 = 0

@@ -78,6 +78,11 @@ def test_a_second_fit_of_the_same_shapes_compiles_nothing():
         res = fit(ts, 0.5 * z, np.array([[True, False], [True, True]]), N_TRAIN, N_VAL, other)
     assert c.compiles == 0 and c.traces == 0
     assert res.compile_seconds == 0.0 and res.epochs_run >= 2
+    # a refit on more months without validation shares the program too (train_node's refit)
+    with CompileCount() as c:
+        refit = fit(ts, z, np.ones((2, 2), bool), 36, 0, other,
+                    share_shapes_with=(N_TRAIN, N_VAL))
+    assert c.compiles == 0 and refit.epochs_run == refit.best_epoch == 5
 
 
 # each optimizer structure is a program of its own (about 20 s of compilation here): adam (shared
