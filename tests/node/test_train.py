@@ -66,14 +66,15 @@ def test_fit_learns_a_linear_system_on_an_irregular_grid():
     rng = np.random.default_rng(0)
     ts = np.sort(np.concatenate([[0.0], rng.uniform(0, 6, 58), [6.0]]))
     z = _linear_panels(ts, 2)
-    cfg = NodeConfig(width=16, depth=1, activation="tanh", time_features="none", epochs=30,
+    cfg = NodeConfig(width=16, depth=1, activation="tanh", time_features="none", epochs=100,
                      batch_size=14, window=8, learning_rate=1e-2, patience=0,
                      solver="rk4", dt0_years=0.05)
     res = fit(ts, z, np.ones((2, 2), bool), 42, 9, cfg)
-    assert res.history[0]["val_loss"] > 100 * res.best_val
-    # 2 panels x 35 windows of 8 points = 70 windows, 5 steps of 14 per epoch, all 30 epochs run
-    assert res.steps_per_epoch == 5 and res.epochs_run == 30 and not res.stopped_early
-    assert [h["step"] for h in res.history[-2:]] == [145, 150]
+    # (seeds 0..7 reach 4e-5..5e-4 from initial losses of 0.01..0.07)
+    assert res.best_val < 1e-3 and res.history[0]["val_loss"] > 10 * res.best_val
+    # 2 panels x 35 windows of 8 points = 70 windows, 5 steps of 14 per epoch, all epochs run
+    assert res.steps_per_epoch == 5 and res.epochs_run == 100 and not res.stopped_early
+    assert [h["step"] for h in res.history[-2:]] == [495, 500]
     # the returned field is the best one (restored), scored by an independent computation
     pred = forecast_from(res.field, jnp.asarray(z, jnp.float32), jnp.asarray(
         np.broadcast_to(ts, (2, 60)), jnp.float32), 41, 9, cfg)
