@@ -13,8 +13,13 @@ Data: the demo set (``--demo``), and Shandong thermal, hydro and wind from
 ``../shared/data/power/provincial_generation_monthly_ytd.csv`` from 2008-01 (skipped with a
 message when the shared data is absent); default settings, seeds ``--seeds``.
 
+A second part (``--accuracy-seeds``) compares accuracy over many seeds: ``train_node`` (evaluation
+fit only, no baselines) on ``demo_data(seed=0)`` and on Shandong, one process per version (the
+compiled program reused across seeds where the version allows), test rmse_z / MAPE and the
+validation MSE of the selected epoch per seed.
+
     python benchmarks/node_engine.py --quick          # demo, seed 0, 5 epochs
-    python benchmarks/node_engine.py --seeds 0,1,2,3,4,5
+    python benchmarks/node_engine.py --seeds 0,1,2,3,4,5 --accuracy-seeds 48
 Writes benchmarks/results/node_engine[_quick].{json,md}.
 """
 
@@ -79,6 +84,42 @@ def run(root: Path, args: list[str], out: Path) -> dict:
                           for k in a.index if k != "neural_ode"}}
 
 
+def accuracy_worker(data: str, seeds: list[int]) -> None:
+    """In-process: ``train_node`` per seed (evaluation fit), one JSON line per seed."""
+    import dataclasses
+
+    import numpy as np
+
+    from cpjax.node import NodeConfig, demo_data, load_power_generation, train_node
+
+    if data == "demo":
+        d = demo_data(seed=0)
+    else:
+        d = load_power_generation(shared_data()).select(["Shandong"], ["thermal", "hydro", "wind"],
+                                                        "the NBS file")
+        keep = d.dates >= np.datetime64("2008-01", "M")
+        d = dataclasses.replace(d, dates=d.dates[keep], values=d.values[:, keep])
+    for s in seeds:
+        r = train_node(d, NodeConfig(seed=s, refit=False), baselines=())
+        a = r.metrics[r.metrics.panel == "ALL"].set_index("method")
+        print(json.dumps({"seed": s, "rmse_z": float(a.loc["neural_ode", "rmse_z"]),
+                          "mape": float(a.loc["neural_ode", "mape"]), "val": r.fit.best_val,
+                          "best_epoch": r.fit.best_epoch}), flush=True)
+
+
+def accuracy(versions: dict, data: list[str], n: int) -> list[dict]:
+    rows = []
+    for name in data:
+        for version, root in versions.items():
+            env = {**os.environ, "PYTHONPATH": str(root)}
+            p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", name,
+                                "--seeds", ",".join(map(str, range(n)))], env=env,
+                               capture_output=True, text=True, cwd=root, check=True)
+            rows += [{"data": name, "version": version, **json.loads(line)}
+                     for line in p.stdout.splitlines() if line.startswith("{")]
+    return rows
+
+
 def _mean_sd(vals: list[float]) -> str:
     import numpy as np
 
@@ -92,7 +133,13 @@ def main() -> None:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--skip-old", action="store_true")
     ap.add_argument("--out", help="results folder (default benchmarks/results)")
+    ap.add_argument("--accuracy-seeds", type=int, default=0,
+                    help="also compare accuracy over seeds 0..N-1 (train_node in one process)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        accuracy_worker(args.worker, [int(s) for s in args.seeds.split(",")])
+        return
     seeds = [0] if args.quick else [int(s) for s in args.seeds.split(",")]
     common = ["--epochs", "5"] if args.quick else []
     data = {"demo": ["--demo"]}
@@ -113,6 +160,7 @@ def main() -> None:
                     rows.append({"data": name, "seed": seed, "version": version, **r})
                     print(json.dumps({k: v for k, v in rows[-1].items() if k != "baselines"}),
                           flush=True)
+    acc = accuracy(versions, list(data), args.accuracy_seeds) if args.accuracy_seeds else []
     m = machine()
     md = ["# `cpjax node train`: own training loop vs the one engine", "",
           f"{describe(m)}. Fresh process per run, persistent compilation cache off; old and new "
@@ -136,8 +184,25 @@ def main() -> None:
            "test rmse_z | test MAPE % |", "|---|---|---|---|---|---|---|---|"]
     md += [f"| {r['data']} | {r['seed']} | {r['version']} | {r['wall_s']:.1f} | {r['compiles']} "
            f"| {r['best_epoch']} | {r['rmse_z']:.4f} | {r['mape']:.3f} |" for r in rows]
+    if acc:
+        import numpy as np
+
+        md += ["", f"Accuracy over seeds 0..{args.accuracy_seeds - 1} (`train_node`, evaluation "
+               "fit, default settings; demo = `demo_data(seed=0)` for every seed); difference "
+               "engine - own loop with its standard error:", "",
+               "| data | measure | own loop | engine | difference (se) |", "|---|---|---|---|---|"]
+        for name in data:
+            for k in ("rmse_z", "mape", "val", "best_epoch"):
+                a, b = ([r[k] for r in acc if r["data"] == name and r["version"] == v]
+                        for v in ("own loop", "engine"))
+                if not a or not b:
+                    continue
+                se = float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
+                md.append(f"| {name} | {k} | {_mean_sd(a)} | {_mean_sd(b)} | "
+                          f"{np.mean(b) - np.mean(a):+.4g} ({se:.2g}) |")
     name = "node_engine" + ("_quick" if args.quick else "")
-    payload = {"machine": m, "old_commit": OLD_COMMIT, "seeds": seeds, "rows": rows}
+    payload = {"machine": m, "old_commit": OLD_COMMIT, "seeds": seeds, "rows": rows,
+               "accuracy": acc}
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
