@@ -21,6 +21,11 @@ validation MSE of the selected epoch per seed.
     python benchmarks/node_engine.py --quick          # demo, seed 0, 5 epochs
     python benchmarks/node_engine.py --seeds 0,1,2,3,4,5 --accuracy-seeds 48
 Writes benchmarks/results/node_engine[_quick].{json,md}.
+
+``--in-process``: instead, in one process per version (persistent cache off), four evaluation
+fits of Shandong one after another (seeds 0..3: what a seed study or a search does), and for the
+engine also ``fit_many`` of the same four seeds afterwards (loop and vmap); wall time and XLA
+compilations. Writes benchmarks/results/node_engine_inprocess.{json,md}.
 """
 
 from __future__ import annotations
@@ -120,6 +125,71 @@ def accuracy(versions: dict, data: list[str], n: int) -> list[dict]:
     return rows
 
 
+def in_process_worker() -> None:
+    import dataclasses
+    import inspect
+
+    import numpy as np
+
+    from cpjax import CompileCount
+    from cpjax.node import NodeConfig, fit, load_power_generation, make_field, prepare
+
+    d = load_power_generation(shared_data()).select(["Shandong"], ["thermal", "hydro", "wind"],
+                                                    "the NBS file")
+    keep = d.dates >= np.datetime64("2008-01", "M")
+    d = dataclasses.replace(d, dates=d.dates[keep], values=d.values[:, keep])
+    cfg = NodeConfig()
+    prep = prepare(d, cfg)
+    own_loop = "field" in inspect.signature(fit).parameters
+    args = (prep.times, prep.z, prep.mask, prep.n_train - prep.offset, prep.n_val)
+    out = {}
+    with CompileCount() as c:
+        t0 = time.perf_counter()
+        vals = []
+        for s in range(4):
+            cs = dataclasses.replace(cfg, seed=s)
+            r = fit(make_field(3, cs), *args, cs) if own_loop else fit(*args, cs)
+            vals.append(r.best_val)
+        out["four_fits_s"] = time.perf_counter() - t0
+    out.update(four_fits_compiles=c.compiles, four_fits_val=vals)
+    if not own_loop:
+        from cpjax.node import fit_many
+
+        for strategy in ("loop", "vmap"):
+            with CompileCount() as c:
+                t0 = time.perf_counter()
+                rs = fit_many(*args, cfg, seeds=range(4), seed_strategy=strategy)
+                wall = time.perf_counter() - t0
+            out.update({f"fit_many_{strategy}_s": wall, f"fit_many_{strategy}_compiles":
+                        c.compiles, f"fit_many_{strategy}_val": [r.best_val for r in rs]})
+    print(json.dumps(out), flush=True)
+
+
+def in_process(versions: dict) -> None:
+    rows = {}
+    for version, root in versions.items():
+        env = {**os.environ, "PYTHONPATH": str(root), "CPJAX_COMPILATION_CACHE": "0"}
+        p = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker",
+                            "in-process"], env=env, capture_output=True, text=True, cwd=root,
+                           check=True)
+        rows[version] = json.loads(p.stdout.splitlines()[-1])
+    m = machine()
+    md = ["# Neural ODE: four fits in one process, own loop vs the engine", "",
+          f"{describe(m)}. Shandong thermal, hydro, wind from 2008-01, default settings, "
+          "evaluation fits (early stopping on validation) of seeds 0..3; persistent compilation "
+          "cache off.", "", "| version | run | wall s | XLA compilations | best val MSE (z) |",
+          "|---|---|---|---|---|"]
+    for version, r in rows.items():
+        for run, key in (("4 fits, one after another", "four_fits"),
+                         ("then fit_many(seeds 0..3), loop", "fit_many_loop"),
+                         ("then fit_many(seeds 0..3), vmap", "fit_many_vmap")):
+            if f"{key}_s" in r:
+                md.append(f"| {version} | {run} | {r[f'{key}_s']:.1f} | {r[f'{key}_compiles']} | "
+                          + ", ".join(f"{v:.4f}" for v in r[f"{key}_val"]) + " |")
+    write("node_engine_inprocess", {"machine": m, "old_commit": OLD_COMMIT, "rows": rows},
+          "\n".join(md) + "\n")
+
+
 def _mean_sd(vals: list[float]) -> str:
     import numpy as np
 
@@ -135,10 +205,18 @@ def main() -> None:
     ap.add_argument("--out", help="results folder (default benchmarks/results)")
     ap.add_argument("--accuracy-seeds", type=int, default=0,
                     help="also compare accuracy over seeds 0..N-1 (train_node in one process)")
+    ap.add_argument("--in-process", action="store_true",
+                    help="only the in-process comparison (module docstring)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker == "in-process":
+        in_process_worker()
+        return
     if args.worker:
         accuracy_worker(args.worker, [int(s) for s in args.seeds.split(",")])
+        return
+    if args.in_process:
+        in_process({"engine": REPO} | ({} if args.skip_old else {"own loop": old_checkout()}))
         return
     seeds = [0] if args.quick else [int(s) for s in args.seeds.split(",")]
     common = ["--epochs", "5"] if args.quick else []
@@ -165,7 +243,11 @@ def main() -> None:
     md = ["# `cpjax node train`: own training loop vs the one engine", "",
           f"{describe(m)}. Fresh process per run, persistent compilation cache off; old and new "
           f"runs interleaved. Old: commit {OLD_COMMIT[:7]} (the Neural ODE's own loop). Default "
-          f"settings{' (5 epochs)' if args.quick else ''}; seeds {seeds}; mean ± sd over seeds.",
+          f"settings{' (5 epochs)' if args.quick else ''}; seeds {seeds}; mean ± sd over seeds. "
+          "\"fit compile s\" is each version's own record: the own loop's first epoch (XLA "
+          "compilation of the epoch program plus one epoch), the engine's time spent tracing, "
+          "lowering and compiling during the evaluation fit (every program, including the "
+          "refit's, which it shares); compare wall times.",
           "", "| data | version | wall s | XLA compilations | fit compile s | fit train s | "
           "refit s | best epoch | val MSE (z) | test rmse_z | test MAPE % | thermal MAPE % |",
           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
