@@ -123,6 +123,23 @@ def register(sub) -> None:
     add_output_options(p)
     handler(p, "cpjax.forecast._cli:forecast", inputs=("data",))
 
+    tn = sub.add_parser("tune", help="hyperparameter search on rolling-origin validation",
+                        description="Try the settings of a search space (JSON: grid or random; "
+                        "docs/tune.md) at rolling origins inside the training part (the test "
+                        "part is never read); trials that differ only in learning rate, weight "
+                        "decay, dropout, epochs, ... train as one batch. Write trials.csv, "
+                        "best_config.json, config.json and run.json.")
+    add_data_options(tn)
+    s = tn.add_argument_group("search")
+    s.add_argument("--space", required=True, metavar="PATH",
+                   help="search space file (JSON: method, trials, seed, params, validation)")
+    s.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
+    s.add_argument("--optimizer-option", type=option_value, action="append", default=[],
+                   metavar="NAME=VALUE", help="fixed optimizer setting, repeatable")
+    _training_options(s)
+    add_output_options(tn)
+    handler(tn, "cpjax.forecast._cli:tune", inputs=("data", "space"))
+
     models = sub.add_parser("models", help="list the registered forecasting models")
     models.add_argument("--json", action="store_true",
                         help="machine-readable output with defaults")

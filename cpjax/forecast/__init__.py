@@ -22,3 +22,5 @@ from ._intervals import (
 )
 from ._refiner import RefinerConfig as RefinerConfig, XGBoostRefiner as XGBoostRefiner
 from ._run import ForecastRun as ForecastRun, run_forecast as run_forecast
+from ._search import SearchSpace as SearchSpace
+from ._tune import TuneResult as TuneResult, tune as tune

@@ -15,7 +15,7 @@ from .._errors import CpjaxInputError
 from .._progress import status
 
 __all__ = ["data_and_target", "diverged_message", "forecast", "models", "print_table",
-           "progress_flag", "units"]
+           "progress_flag", "tune", "units"]
 
 
 def progress_flag(args: argparse.Namespace) -> bool | None:
@@ -66,17 +66,10 @@ def _references(names: list[str]) -> tuple[str, ...]:
 
 def forecast(args: argparse.Namespace) -> int:
     from ..train import TrainingDivergedError
-    from ._config import ForecasterConfig
     from ._run import run_forecast
 
     data, target = data_and_target(args)
-    cfg = ForecasterConfig(
-        model=args.model, optimizer=args.optimizer, learning_rate=args.learning_rate,
-        optimizer_params=dict(args.optimizer_option),
-        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
-        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=progress_flag(args),
-        refiner=args.refiner)
+    cfg = _base_config(args)
     status(f"cpjax forecast: {args.model} and references "
            f"{', '.join(_references(args.references)) or 'none'} on "
            f"{'the demo market' if args.demo else args.data}")
@@ -97,6 +90,44 @@ def forecast(args: argparse.Namespace) -> int:
         print_table(run.metrics, ["model", "n_seeds", "rmse", "mae", "r2", "mase", "rmse_mm"])
         for line in run.notes:
             print(f"note: {line}")
+    return 0
+
+
+def _base_config(args: argparse.Namespace):
+    """The :class:`ForecasterConfig` of the model and training options."""
+    from ._config import ForecasterConfig
+
+    return ForecasterConfig(
+        model=args.model, optimizer=args.optimizer, learning_rate=args.learning_rate,
+        optimizer_params=dict(args.optimizer_option),
+        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
+        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
+        residual=True if args.residual else None, progress=progress_flag(args),
+        refiner=getattr(args, "refiner", None))
+
+
+def tune(args: argparse.Namespace) -> int:
+    from ..train import TrainingDivergedError
+    from ._search import SearchSpace
+    from ._tune import tune as run_tune
+
+    space = SearchSpace.from_json(args.space)  # strict, before the data is read
+    cfg = _base_config(args)
+    data, target = data_and_target(args)
+    try:
+        res = run_tune(data, space, config=cfg, target=target, features=args.features,
+                       split=args.split, test_start=args.test_start, unique_id=args.unique_id,
+                       out=args.out)
+    except TrainingDivergedError as err:
+        raise diverged_message(err, args) from None
+    args.stages.update({"fit_s": res.info["fit_seconds"]})
+    if not args.quiet:
+        print(f"{res.info['trials']} trial(s) in {res.info['shape_groups']} shape group(s), "
+              f"{len(res.info['origins'])} validation origin(s) up to "
+              f"{res.info['training_end']}; {res.info['compilations']} XLA compilation(s)")
+        cols = ["trial", "group", *space.params, "mae", "rmse", "chosen"]
+        print_table(res.trials.sort_values(space.metric).head(10), cols)
+        print(f"chosen: {res.best}")
     return 0
 
 

@@ -36,6 +36,10 @@ class Forecaster:
         model: registry name (``cpjax models``), e.g. ``"lstm"``, ``"arima"``, ``"persistence"``.
         config: a full :class:`ForecasterConfig`; keywords override its fields, and unknown
             keywords are the model's hyperparameters (``hidden_size=32``).
+        search: a :class:`~cpjax.forecast.SearchSpace` (or its JSON form, or a JSON file):
+            ``fit`` first chooses those settings on rolling-origin validation inside the
+            training part (:func:`~cpjax.forecast.tune`; every trial in ``search_result_``),
+            then fits the chosen configuration on the whole training part.
 
     Example:
         >>> from cpjax.data import demo_market
@@ -45,7 +49,7 @@ class Forecaster:
     """
 
     def __init__(self, model: str | None = None, *, config: ForecasterConfig | None = None,
-                 **kwargs: Any):
+                 search: Any = None, **kwargs: Any):
         fields = {f.name for f in dataclasses.fields(ForecasterConfig)}
         base = config.to_dict() if config is not None else {}
         if model is not None:
@@ -64,6 +68,12 @@ class Forecaster:
             raise CpjaxInputError(f"refiner={self.config.refiner!r} refines a network; "
                                   f"{self.config.model!r} is a statistical model; fix: drop it")
         self.refiner_ = None
+        self.search = None
+        if search is not None:
+            from ._search import as_search_space
+
+            self.search = as_search_space(search)  # checked now, run by fit
+        self.search_result_ = None
         self.spec = spec
         self.prepared_: Prepared | None = None
         self.fitted_ = False
@@ -114,6 +124,14 @@ class Forecaster:
         from ._batch import FitJob, fit_forecasters
 
         self.date_format_ = date_format  # read by _plan and by predict on new data
+        if self.search is not None:  # choose the settings on the training part, then fit them
+            from ._tune import tune
+
+            self.search_result_ = tune(data, self.search, config=self.config, target=target,
+                                       features=features, split=split, test_start=test_start,
+                                       unique_id=unique_id, date_format=date_format)
+            self.config = self.search_result_.config
+            self.spec = get_model(self.config.model)
         fit_forecasters([FitJob(self, data, target, features, split=split,
                                 test_start=test_start, unique_id=unique_id,
                                 train_rows=train_rows)])

@@ -550,7 +550,9 @@ def _merge(parts, order: list[int], seeds) -> TrainResult:
 
     def pick(cur, best):
         cur, best = np.asarray(cur), np.asarray(best)
-        return jnp.asarray(np.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur, best))
+        # device_put, not jnp.asarray: under jax 0.12 the latter compiles a program per shape
+        return jax.device_put(np.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur,
+                                       best))
 
     params = jax.tree_util.tree_map(pick, s.params, s.best_params)
     stats = jax.tree_util.tree_map(pick, s.batch_stats, s.best_stats)
