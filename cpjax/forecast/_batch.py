@@ -61,8 +61,8 @@ def fit_forecasters(jobs: Sequence[FitJob]) -> list[Any]:
         X, Y = f._plan(job.data, job.target, job.features, job.split, job.test_start,
                        job.unique_id, job.train_rows)
         planned.append((X, Y))
-        if f.spec.kind != "network":
-            f._fit_estimator(X, Y)
+        if not f.kind.trains_networks:
+            f.kind.fit_direct(f, X, Y)
             continue
         module, ocfg, tcfg = f._training()
         key = (module, ocfg, dataclasses.replace(tcfg, seed=0, n_seeds=1), f.spec.trainer)

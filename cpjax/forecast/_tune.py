@@ -93,19 +93,6 @@ def _optimizer_settings(name: str) -> set[str]:
     return top
 
 
-def _dynamic_names(f: Forecaster) -> set[str]:
-    """Settings of ``f`` that the training engine takes as arguments (no new program)."""
-    if f.spec.kind != "network":
-        return set()
-    from ..optim import optimizer_structure
-    from ..train._engine import _TRAIN_HYPER
-    from ..train._steps import dynamic_fields
-
-    module, ocfg, _ = f._training()
-    _, injected = optimizer_structure(ocfg, 1)
-    return set(_TRAIN_HYPER) | (set(injected) - {"steps_per_epoch"}) | set(dynamic_fields(module))
-
-
 def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
          config: ForecasterConfig | None = None, target: str | None = None,
          features: list[str] | None = None, split: float | None = None, test_start=None,
@@ -155,7 +142,8 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
             "split")
     jobs, owner, groups, group_of = [], [], {}, []
     for i, (t, c) in enumerate(zip(trials, configs, strict=True)):
-        dyn = _dynamic_names(Forecaster(config=c))
+        f = Forecaster(config=c)
+        dyn = f.kind.dynamic_settings(f)
         hyper = {k: float(v) for k, v in t.items() if k in dyn}
         # dynamic settings stay at the base value in the job's config, so that trials that
         # differ only in them share a batch (they reach the engine as hyperparameters)

@@ -10,6 +10,7 @@ from ._checkpoint import load_pytree as load_pytree, save_pytree as save_pytree
 from ._config import TrainConfig as TrainConfig
 from ._engine import (
     CHUNK_EPOCHS as CHUNK_EPOCHS,
+    DYNAMIC_TRAIN_SETTINGS as DYNAMIC_TRAIN_SETTINGS,
     Problem as Problem,
     TrainingDivergedError as TrainingDivergedError,
     TrainResult as TrainResult,
@@ -26,6 +27,7 @@ from ._steps import (
     Kit as Kit,
     ProgramKey as ProgramKey,
     apply_train as apply_train,
+    dynamic_fields as dynamic_fields,
     init_variables as init_variables,
     sown_losses as sown_losses,
 )

@@ -60,7 +60,10 @@ CHUNK_EPOCHS = 16
 #: Padded row counts are multiples of these (fewer distinct shapes, so fewer compilations).
 ROW_BUCKET, VAL_BUCKET = 64, 32
 
-_TRAIN_HYPER = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
+#: training settings every problem may set for itself (``Problem.hyper``), besides the
+#: optimizer's injectable settings and the module's dynamic fields
+DYNAMIC_TRAIN_SETTINGS = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
+_TRAIN_HYPER = DYNAMIC_TRAIN_SETTINGS
 
 
 class TrainingDivergedError(FloatingPointError):
