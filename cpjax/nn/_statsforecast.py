@@ -11,8 +11,9 @@ statsforecast is imported inside the functions that use it (its import takes sec
 * **Forecast at each origin** ``o`` with statsforecast's ``forward(y=series[start : o + 1], h=H)``:
   the fitted model (its specification and parameters fixed) applied to the history up to the
   origin.  Nothing after an origin is read, for point forecasts and interval widths alike
-  (statsforecast re-estimates the residual scale from the history it is given).  The naive models
-  have no parameters: their ``forward`` is their ``forecast`` on that history.
+  (AutoETS, AutoTheta and the naive models re-estimate the residual scale from the history they
+  are given; AutoARIMA keeps its training variance).  The naive models have no parameters: their
+  ``forward`` is their ``forecast`` on that history.
 * **Quantiles** are statsforecast's own prediction intervals: the quantile ``q`` is the lower end
   of the central interval at level ``100 |1 - 2q|`` when ``q < 1/2`` and its upper end when
   ``q > 1/2``; ``q = 1/2`` is the level-0 interval (the mean for the Gaussian intervals of
