@@ -181,7 +181,12 @@ class StatsForecastEstimator:
             try:
                 with np.errstate(all="ignore"):  # overflow in candidate models that are rejected
                     model.fit(x)
-            except (ValueError, np.linalg.LinAlgError) as exc:
+            except Exception as exc:
+                # statsforecast reports a failed fit as ValueError or a plain Exception ("no model
+                # able to be fitted"); anything else is a bug and propagates as it is
+                if type(exc) is not Exception and not isinstance(
+                        exc, (ValueError, np.linalg.LinAlgError)):
+                    raise
                 raise CpjaxInputError(f"statsforecast could not fit {self.name} to {x.size} "
                                       f"training rows ({exc}); fix: use a longer training part "
                                       "or other settings") from None

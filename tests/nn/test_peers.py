@@ -305,3 +305,13 @@ def test_forecaster_gives_peer_quantiles_in_price_units():
         assert fc[name].between(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo)).all()
     with pytest.raises(CpjaxInputError, match="no quantiles"):
         Forecaster("svr", lookback=5).fit(df, target="close").predict_quantiles([0.5])
+
+
+def test_peer_fit_failures_are_input_errors():
+    y = np.linspace(-1.0, 1.0, 60)  # non-positive values: no multiplicative ETS
+    with pytest.raises(CpjaxInputError, match="could not fit"):
+        _fit("autoets", y, 60, 2, model="MNN")
+    with pytest.raises(CpjaxInputError, match="needs 7 observations"):
+        _fit("seasonal_naive", y, 60, 2, season_length=7).predict(None, np.array([3]), y)
+    with pytest.raises(CpjaxInputError, match="NaN"):
+        _fit("autotheta", np.r_[y[:30], np.nan, y[31:]], 60, 2)
