@@ -235,10 +235,12 @@ class StatsForecastEstimator:
         m.start = int(state.get("start", 0))
         m.model = m._statsforecast_model()
         if cls._NEEDS_FIT:
-            saved = decode_state(state["model"])
-            missing = [k for k in cls._SAVED_FIELDS if k not in saved]
+            saved = decode_state(state.get("model"))
+            missing = ([k for k in cls._SAVED_FIELDS if k not in saved]
+                       if isinstance(saved, dict) else list(cls._SAVED_FIELDS))
             if missing:
-                raise CpjaxInputError(f"the saved {cls.__name__} lacks {missing[0]!r}; fix: refit "
+                raise CpjaxInputError(f"the saved {cls.__name__} lacks statsforecast's "
+                                      f"{missing[0]!r} (saved by an older cpjax?); fix: refit "
                                       "the model")
             m.model.model_ = {**cls._RESTORED_DEFAULTS, **saved}
         return m

@@ -307,7 +307,7 @@ def test_forecaster_gives_peer_quantiles_in_price_units():
         Forecaster("svr", lookback=5).fit(df, target="close").predict_quantiles([0.5])
 
 
-def test_peer_fit_failures_are_input_errors():
+def test_peer_fit_and_load_failures_are_input_errors():
     y = np.linspace(-1.0, 1.0, 60)  # non-positive values: no multiplicative ETS
     with pytest.raises(CpjaxInputError, match="could not fit"):
         _fit("autoets", y, 60, 2, model="MNN")
@@ -315,3 +315,8 @@ def test_peer_fit_failures_are_input_errors():
         _fit("seasonal_naive", y, 60, 2, season_length=7).predict(None, np.array([3]), y)
     with pytest.raises(CpjaxInputError, match="NaN"):
         _fit("autotheta", np.r_[y[:30], np.nan, y[31:]], 60, 2)
+    old = {"model": "AAN", "params": [0.5, 0.1], "start": 0}  # the statsmodels-era autoets state
+    with pytest.raises(CpjaxInputError, match="refit"):
+        get_model("autoets").load(make_config("autoets"), 2, old)
+    with pytest.raises(CpjaxInputError, match="refit"):
+        get_model("autotheta").load(make_config("autotheta"), 2, {"alpha": 0.5, "theta": 2.0})
