@@ -115,7 +115,7 @@ def register(sub) -> None:
                    "estimator=gnb update_interval=10 weight_decay=0.01 (Sophia)")
     m.add_argument("--refiner", choices=["xgboost"],
                    help="refine the network with XGBoost fitted on out-of-fold predictions")
-    m.add_argument("--references", type=csv_list, default=["persistence", "arima"],
+    m.add_argument("--references", type=csv_list, default=["persistence", "autoets", "autotheta"],
                    metavar="A,B", help="reference models fitted alongside ('none' for none)")
     m.add_argument("--level", type=levels, default=[], metavar="80,95",
                    help="split-conformal prediction intervals at these levels (percent)")
