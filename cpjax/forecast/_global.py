@@ -194,9 +194,10 @@ class GlobalForecaster:
         df = df.dropna(subset=["y"])
         layout = layout or build_layout(df, static_df, hist_exog=hist_exog, futr_exog=futr_exog,
                                         calendar=c.calendar, markets=markets)
-        cut = _cutoffs(df, layout.series, split, test_start, train_end)
+        present = [u for u in layout.series if u in set(df["unique_id"])]
+        cut = _cutoffs(df, present, split, test_start, train_end)
         self.layout_, self.cutoffs_, self.series_ = layout, cut, {}
-        for uid in layout.series:
+        for uid in present:
             sd = build_series(df, layout, uid, cut[uid])
             X, Y, origin = packed_windows(sd, layout, c.lookback, c.horizon)
             n_tr = int(np.sum(origin + c.horizon <= sd.n_train - 1))
