@@ -70,10 +70,10 @@ def _steps(pred, target, k: int):
 
 
 def _pinball_el(levels: tuple[float, ...]):
-    tau = jnp.asarray(levels, jnp.float32)
+    tau = jnp.asarray(levels, jnp.float32).reshape(1, 1, -1)
 
     def el(pred, target, delta):
-        q = _steps(pred, target, tau.shape[0])
+        q = _steps(pred, target, tau.shape[-1])
         u = target[..., None] - q
         return jnp.mean(jnp.maximum(tau * u, (tau - 1.0) * u), axis=-1)
     return el
