@@ -16,6 +16,11 @@ from ._compare import (
 )
 from ._config import ForecasterConfig as ForecasterConfig
 from ._forecaster import Forecaster as Forecaster
+from ._global import (
+    GlobalConfig as GlobalConfig,
+    GlobalForecaster as GlobalForecaster,
+    fit_global as fit_global,
+)
 from ._intervals import (
     add_conformal_intervals as add_conformal_intervals,
     calibration_residuals as calibration_residuals,

@@ -37,6 +37,13 @@ from ._ensemble import (
 )
 from ._ets import AutoETSConfig as AutoETSConfig, AutoETSEstimator as AutoETSEstimator
 from ._gan import GANConfig as GANConfig, GANForecaster as GANForecaster
+from ._global import (
+    GLOBAL_HEADS as GLOBAL_HEADS,
+    GlobalMLP as GlobalMLP,
+    GlobalMLPConfig as GlobalMLPConfig,
+    head_outputs as head_outputs,
+    split_output as split_output,
+)
 from ._hybrid import (
     AttentionGate as AttentionGate,
     HybridCascadeConfig as HybridCascadeConfig,

@@ -21,7 +21,14 @@ from ._engine import (
     register_kit as register_kit,
     resolve_seed_strategy as resolve_seed_strategy,
 )
-from ._losses import LOSSES as LOSSES, get_loss as get_loss, loss_elements as loss_elements
+from ._losses import (
+    LOSSES as LOSSES,
+    get_loss as get_loss,
+    loss_elements as loss_elements,
+    loss_outputs as loss_outputs,
+    pinball_levels as pinball_levels,
+    pinball_loss_name as pinball_loss_name,
+)
 from ._steps import (
     ExtraArgsContext as ExtraArgsContext,
     Kit as Kit,
