@@ -250,7 +250,7 @@ def select(df, static, layout, base: GlobalConfig, candidates: list[dict], first
     val_months = [first_eval - k for k in range(n_val, 0, -1)]
     cutoff = month_end(val_months[0] - 1)
     end = month_end(val_months[-1])
-    data = df[df["ds"] <= end + pd.Timedelta(days=40)]  # targets of the last validation origins
+    data = df[df["ds"] <= end + pd.Timedelta(40, unit="D")]  # targets of the last validation origins
     counts = data[data["ds"] <= cutoff].groupby("unique_id").size()
     jobs = []
     for cand in candidates:

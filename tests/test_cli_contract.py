@@ -382,7 +382,9 @@ def test_forecasting_command_defaults_are_the_config_defaults():
         if p.prog.split()[-1] not in ("forecast", "compare", "backtest", "ablation", "tune"):
             continue
         for a in p._actions:
-            if a.dest in names:
+            if a.dest in names and not (a.dest == "model" and a.default is None):
+                # (forecast's --model has no default: lstm for one series, the global network
+                # for a long table; its help says so)
                 assert a.default == getattr(cfg, names[a.dest]), (p.prog, a.dest)
                 checked += 1
     assert checked >= 40

@@ -85,7 +85,7 @@ def test_future_covariates_static_and_calendar(panel):
         futr(pd.DataFrame({"unique_id": ["market_0"], "ds": [pd.Timestamp("2030-01-01")]}))
     with pytest.raises(CpjaxInputError, match="futr_df"):
         futr(None)
-    dates = {u: pd.bdate_range(g["ds"].max() + pd.Timedelta(days=1), periods=4)
+    dates = {u: pd.bdate_range(g["ds"].max() + pd.Timedelta(1, unit="D"), periods=4)
              for u, g in df.groupby("unique_id")}
     fut = pd.concat([pd.DataFrame({"unique_id": u, "ds": d, "promo": 1.0})
                      for u, d in dates.items()])
