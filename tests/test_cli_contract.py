@@ -364,7 +364,8 @@ def test_node_train_defaults_are_the_config_defaults():
     cfg = NodeConfig()
     for dest, field in (("epochs", "epochs"), ("patience", "patience"), ("state", "state"),
                         ("width", "width"), ("depth", "depth"), ("activation", "activation"),
-                        ("solver", "solver"), ("window", "window"), ("lr", "learning_rate")):
+                        ("solver", "solver"), ("window", "window"), ("lr", "learning_rate"),
+                        ("optimizer", "optimizer")):
         assert defaults[dest] == getattr(cfg, field), dest
 
 

@@ -58,6 +58,9 @@ def register(subparsers) -> None:
                    help="ODE solver")
     t.add_argument("--window", type=_window, default=25,
                    help="training window in months (0 = the whole series)")
+    t.add_argument("--optimizer", default="adam",
+                   help="a name of the optimizer registry: adam, adamw, rmsprop, sgd or sophia "
+                   "(Sophia-H; see docs/node.md)")
     t.add_argument("--lr", type=positive_float, default=1e-3, help="learning rate")
     t.add_argument("--baselines", default="persistence,seasonal_naive,arima",
                    help="comma-separated from persistence, seasonal_naive, arima ('' for none)")

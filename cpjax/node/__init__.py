@@ -1,6 +1,7 @@
 """Neural ODE paths (seed 001 §1): ``dz/dt = f(z, t; θ)`` with an equinox MLP, solved by diffrax.
 
-Data -> :func:`prepare` -> :func:`fit` (or :func:`train_node`) -> :class:`NodeModel` ->
+Data -> :func:`prepare` -> :func:`fit` (or :func:`train_node`; training runs through the engine
+of :mod:`cpjax.train`, kit ``"ode"``, with an optimizer of :mod:`cpjax.optim`) -> :class:`NodeModel` ->
 :func:`generate_trajectories` -> :class:`Trajectories` (original units, with a plausibility
 record from :func:`check_plausibility`). This package produces trajectories only: turning them
 into CGE drivers is :func:`cpjax.cge.map_to_drivers` / :func:`cpjax.cge.drivers_from_trajectories`.
@@ -41,17 +42,23 @@ from ._generate import (
     generate_ensemble as generate_ensemble,
     generate_trajectories as generate_trajectories,
 )
+from ._kit import OdeSpec as OdeSpec, ode_spec as ode_spec, trajectory_loss as trajectory_loss
 from ._model import NodeModel as NodeModel, load_model as load_model, save_model as save_model
 from ._plausibility import annual_table as annual_table, check_plausibility as check_plausibility
 from ._preprocess import Prepared as Prepared, prepare as prepare, split_sizes as split_sizes
-from ._solve import RK4 as RK4, solve as solve, solve_with_stats as solve_with_stats
+from ._solve import (
+    ADJOINTS as ADJOINTS,
+    RK4 as RK4,
+    solve as solve,
+    solve_with_stats as solve_with_stats,
+)
 from ._train import (
     FitResult as FitResult,
     fit as fit,
+    fit_many as fit_many,
     forecast_from as forecast_from,
-    make_optimizer as make_optimizer,
+    node_optimizer as node_optimizer,
     steps_per_epoch as steps_per_epoch,
-    trajectory_loss as trajectory_loss,
 )
 from ._trajectories import (
     Trajectories as Trajectories,

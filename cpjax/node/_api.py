@@ -15,7 +15,6 @@ from .._io import atomic_output_dir, write_config
 from ._config import NodeConfig
 from ._data import NodeData, demo_data, load_power_generation
 from ._evaluate import arima_forecast, error_metrics, persistence, seasonal_naive
-from ._field import make_field
 from ._generate import decode, generate_trajectories
 from ._model import NodeModel, load_model, save_model
 from ._preprocess import Prepared, prepare
@@ -81,7 +80,6 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     clean, off = prep.data, prep.offset
     P, T, S = clean.values.shape
     n_fit, n_test = prep.n_train + prep.n_val, prep.n_test
-    field = make_field(S, config)
 
     def as_model(f, history):
         return NodeModel(f, config, clean.series, clean.panels, clean.units, prep.scalers,
@@ -91,8 +89,11 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
     if config.plausible_years:
         accept = _plausible_rollout(as_model, clean.values[:, :n_fit].copy(),
                                     config.plausible_years)
-    fr = fit(field, prep.times, prep.z, prep.mask, prep.n_train - off, prep.n_val, config,
-             optimizer=optimizer, progress=progress, accept=accept)
+    # the refit (every month, no validation) shares the evaluation fit's compiled program
+    shared = (prep.n_train - off, prep.n_val)
+    fr = fit(prep.times, prep.z, prep.mask, *shared, config, optimizer=optimizer,
+             progress=progress, accept=accept,
+             share_shapes_with=(prep.z.shape[1], 0) if config.refit else None)
     eval_model = dataclasses.replace(
         as_model(fr.field, clean.values.copy()),
         fit_info={"fit_on": [str(clean.dates[0]), prep.report["train_end"]],
@@ -101,11 +102,11 @@ def train_node(data: NodeData, config: NodeConfig | None = None, *, optimizer=No
                   if config.plausible_years else None})
     model, fr_all = eval_model, None
     if config.refit:
-        # every month, as many epochs as the evaluation fit chose, no early stopping (the last
-        # month is a nominal one-month validation part, recorded but not used)
+        # every month, as many epochs as the evaluation fit chose, no validation (the last
+        # epoch is kept)
         cfg_all = dataclasses.replace(config, epochs=max(fr.best_epoch, 1), patience=0)
-        fr_all = fit(make_field(S, cfg_all), prep.times, prep.z, prep.mask,
-                     prep.z.shape[1] - 1, 1, cfg_all, optimizer=optimizer, progress=progress)
+        fr_all = fit(prep.times, prep.z, prep.mask, prep.z.shape[1], 0, cfg_all,
+                     optimizer=optimizer, progress=progress, share_shapes_with=shared)
         model = dataclasses.replace(
             as_model(fr_all.field, clean.values.copy()),
             fit_info={"fit_on": [str(clean.dates[0]), str(clean.dates[-1])],
@@ -283,7 +284,9 @@ def train_to_dir(out: str | os.PathLike, *, data: str | None = None, demo: bool 
                      preprocessing=prep.report,
                      refit=None if res.refit is None else {
                          "epochs": res.refit.epochs_run, "steps_per_epoch":
-                         res.refit.steps_per_epoch, "train_seconds": res.refit.train_seconds},
+                         res.refit.steps_per_epoch,
+                         "compile_seconds": res.refit.compile_seconds,
+                         "train_seconds": res.refit.train_seconds},
                      fit={"best_epoch": res.fit.best_epoch, "best_step": res.fit.best_step,
                           "best_val_mse_z": res.fit.best_val, "epochs_run": res.fit.epochs_run,
                           "accepted": res.fit.accepted,

@@ -45,7 +45,8 @@ def train(args: argparse.Namespace) -> int:
         raise CpjaxInputError(f"unknown baseline(s) {bad}; fix: choose from {', '.join(BASELINES)}")
     cfg = dataclasses.replace(NodeConfig(), width=args.width, depth=args.depth,
                               activation=args.activation, solver=args.solver,
-                              learning_rate=args.lr, seed=args.seed, window=args.window,
+                              learning_rate=args.lr, optimizer=args.optimizer,
+                              seed=args.seed, window=args.window,
                               state=args.state, epochs=args.epochs, patience=args.patience,
                               preprocess=PreprocessConfig())
     status(f"cpjax node train: {'demo data' if args.demo else args.data}, up to {args.epochs} "

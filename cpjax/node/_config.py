@@ -16,7 +16,6 @@ STATES = ("level", "log", "growth")
 OUTLIER_RULES = ("spike", "iqr", "ksigma", "none")
 SOLVERS = ("tsit5", "dopri5", "rk4")
 TIME_FEATURES = ("none", "raw", "seasonal", "annual")
-OPTIMIZERS = ("adam", "adabelief", "adamw", "sgd")
 
 
 @dataclass(frozen=True)
@@ -94,10 +93,14 @@ class NodeConfig:
         rtol, atol: tolerances of the PID controller.
         dt0_years: first step (adaptive) or the step (rk4), in years.
         max_steps: solver step budget per solve (a solve that needs more returns inf loss).
-        optimizer: ``"adam"``, ``"adabelief"``, ``"adamw"`` or ``"sgd"``; any
-            ``optax.GradientTransformation`` can be passed to :func:`fit` instead.
+        optimizer: a name of the optimizer registry, :func:`cpjax.optim.optimizer_names`
+            (``adam``, ``adamw``, ``rmsprop``, ``sgd``, ``sophia``; default ``adam``). Training
+            builds it with :func:`cpjax.node.node_optimizer`; a full
+            :class:`cpjax.optim.OptimizerConfig` (e.g. Sophia-G) can be passed to :func:`fit` /
+            :func:`train_node` instead.
         learning_rate: step size of the optimizer.
-        weight_decay: used by ``adamw`` only.
+        weight_decay: decoupled weight decay of ``adamw`` and ``sophia`` (ignored by the
+            others, which have none).
         grad_clip: global-norm clip applied before the optimizer (0 disables it).
         epochs: maximum number of epochs. One epoch is one pass over every training window
             (panel, start month) in shuffled batches of ``batch_size`` (the last partial batch
@@ -159,9 +162,13 @@ class NodeConfig:
         if self.time_features not in TIME_FEATURES:
             bad(f"time_features must be one of {', '.join(TIME_FEATURES)}, "
                 f"got {self.time_features!r}")
-        if self.optimizer not in OPTIMIZERS:
-            bad(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}; "
-                "fix: or pass any optax.GradientTransformation to cpjax.node.fit(optimizer=...)")
+        from ..optim import optimizer_names
+
+        if self.optimizer not in optimizer_names():
+            from .._errors import unknown_name_message
+
+            bad(unknown_name_message("optimizer", str(self.optimizer), optimizer_names(),
+                                     where="the optimizer registry (cpjax.optim)"))
         if self.width < 1 or self.depth < 0:
             bad(f"width must be >= 1 and depth >= 0, got width={self.width}, depth={self.depth}")
         for name in ("epochs", "batch_size"):
@@ -177,6 +184,9 @@ class NodeConfig:
             bad(f"window must be 0 (whole series) or >= 2 time points, got {self.window}")
         if not (self.learning_rate > 0 and self.rtol > 0 and self.atol > 0 and self.dt0_years > 0):
             bad("learning_rate, rtol, atol and dt0_years must be positive")
+        if not (self.weight_decay >= 0 and self.grad_clip >= 0):
+            bad(f"weight_decay and grad_clip must be >= 0, got {self.weight_decay}, "
+                f"{self.grad_clip}")
         if isinstance(self.preprocess, dict):  # from JSON
             object.__setattr__(self, "preprocess", PreprocessConfig(**self.preprocess))
         if self.series_weights is not None:

@@ -14,7 +14,12 @@ from jaxtyping import Array, Float
 from ._config import NodeConfig
 from ._field import VectorField
 
-__all__ = ["RK4", "solve", "solve_with_stats", "solver_parts"]
+__all__ = ["ADJOINTS", "RK4", "solve", "solve_with_stats", "solver_parts"]
+
+#: How gradients pass through a solve: ``"recursive"`` (diffrax.RecursiveCheckpointAdjoint:
+#: reverse mode, checkpointed; the default) or ``"direct"`` (diffrax.DirectAdjoint: also forward
+#: mode, so Hessian-vector products for Sophia-H work; more memory and compile time).
+ADJOINTS = ("recursive", "direct")
 
 
 def solver_parts(config: NodeConfig) -> tuple[diffrax.AbstractSolver,
@@ -47,13 +52,15 @@ class RK4(diffrax.AbstractERK):
 
 
 def solve_with_stats(field: VectorField, z0: Float[Array, " n"], ts: Float[Array, " t"],
-                     config: NodeConfig) -> diffrax.Solution:
+                     config: NodeConfig, adjoint: str = "recursive") -> diffrax.Solution:
     """Integrate from ``z0`` at ``ts[0]`` and save at every ``ts`` (any increasing grid, years).
 
     Uses :class:`diffrax.RecursiveCheckpointAdjoint` (discretise-then-optimise, exact gradients of
-    the discrete solve, memory via checkpointing) and ``throw=False``: a failed solve (step budget
-    exhausted) returns non-finite values instead of raising, so a batch of solves under ``vmap``
-    reports a status (``sol.result``) rather than aborting.
+    the discrete solve, memory via checkpointing; ``adjoint="direct"``:
+    :class:`diffrax.DirectAdjoint`, which forward-mode differentiation also passes, see
+    :data:`ADJOINTS`) and ``throw=False``: a failed solve (step budget exhausted) returns
+    non-finite values instead of raising, so a batch of solves under ``vmap`` reports a status
+    (``sol.result``) rather than aborting.
     """
     solver, controller = solver_parts(config)
     return diffrax.diffeqsolve(
@@ -65,14 +72,15 @@ def solve_with_stats(field: VectorField, z0: Float[Array, " n"], ts: Float[Array
         y0=z0,
         saveat=diffrax.SaveAt(ts=ts),
         stepsize_controller=controller,
-        adjoint=diffrax.RecursiveCheckpointAdjoint(),
+        adjoint=diffrax.DirectAdjoint() if adjoint == "direct"
+        else diffrax.RecursiveCheckpointAdjoint(),
         max_steps=config.max_steps,
         throw=False,
     )
 
 
 def solve(field: VectorField, z0: Float[Array, " n"], ts: Float[Array, " t"],
-          config: NodeConfig) -> Float[Array, "t n"]:
+          config: NodeConfig, adjoint: str = "recursive") -> Float[Array, "t n"]:
     """The trajectory ``z(ts)`` (row ``i`` is the state at ``ts[i]``; row 0 equals ``z0``).
 
     A solve that fails (see :func:`solve_with_stats`) returns rows of ``inf``.
@@ -84,6 +92,6 @@ def solve(field: VectorField, z0: Float[Array, " n"], ts: Float[Array, " t"],
         >>> solve(make_field(2, cfg), jnp.zeros(2), jnp.linspace(0.0, 1.0, 13), cfg).shape
         (13, 2)
     """
-    sol = solve_with_stats(field, z0, ts, config)
+    sol = solve_with_stats(field, z0, ts, config, adjoint)
     ok = sol.result == diffrax.RESULTS.successful
     return jnp.where(ok, sol.ys, jnp.inf)

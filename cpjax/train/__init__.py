@@ -35,6 +35,7 @@ from ._steps import (
     ProgramKey as ProgramKey,
     apply_train as apply_train,
     dynamic_fields as dynamic_fields,
+    init_optimizer as init_optimizer,
     init_variables as init_variables,
     sown_losses as sown_losses,
 )

@@ -15,6 +15,13 @@ Inside the program (see :func:`_chunk_program`):
   before that epoch, stops, and records the epoch and step;
 * a ``lax.while_loop`` runs up to ``CHUNK_EPOCHS`` epochs per call; the host only reads the
   per-epoch losses for the progress bar and the history, and whether any problem still trains.
+  With an ``accept`` hook (:func:`fit_problems`) the same program runs one epoch per call and the
+  host vetoes improvements it rejects before the next epoch.
+
+Rows (training windows and targets, validation rows) are arrays or pytrees of arrays with a
+common leading row axis; a kit (``cpjax.train._steps``) reads its own layout and may bring its
+own validation loss, so trainers other than the supervised one (the GAN, the Neural ODE of
+``cpjax.node``) share every part of this loop.
 
 Data and every dynamic hyperparameter are arguments, so a second fit with other data, seeds or
 settings of the same shapes reuses the compiled program (in-process, and across processes through
@@ -111,9 +118,10 @@ class Problem:
     """One independent training problem.
 
     Attributes:
-        X, Y: training windows ``(n, L, F)`` and targets ``(n, H)`` (scaled).
-        X_val, Y_val: validation windows for early stopping (``None`` or empty: no early stopping,
-            the last epoch is kept).
+        X, Y: training windows ``(n, L, F)`` and targets ``(n, H)`` (scaled); for other kits,
+            arrays or pytrees of arrays with ``n`` rows on the leading axis (the kit's layout).
+        X_val, Y_val: validation rows for early stopping, same layout (``None`` or empty: no
+            early stopping, the last epoch is kept).
         seed: PRNG seed of initialisation, shuffling, dropout and Sophia's probes.
         hyper: dynamic hyperparameters overriding the shared settings for this problem: any of
             ``epochs, patience, min_delta, l1, l2, huber_delta``, the optimizer's injectable
@@ -148,12 +156,21 @@ class _State(NamedTuple):
 
 
 class _Data(NamedTuple):
-    X: Array
-    Y: Array
+    X: Any  # arrays or pytrees of arrays, rows on axis 1 (axis 0: problem)
+    Y: Any
     n: Array
-    Xv: Array
-    Yv: Array
+    Xv: Any
+    Yv: Any
     m: Array
+
+
+def _rows(tree) -> int:
+    """Rows of a (pytree of) array(s): the leading axis of its first leaf."""
+    return int(np.shape(jax.tree_util.tree_leaves(tree)[0])[0])
+
+
+def _take(tree, idx):
+    return jax.tree_util.tree_map(lambda a: a[idx], tree)
 
 
 # ----------------------------------------------------------------------------- kits & programs
@@ -189,8 +206,8 @@ def _init_program(kit: Kit):
         return _State(params, stats, opt_state, jax.random.key_data(k_train), params, stats,
                       jnp.asarray(jnp.inf, jnp.float32), z, z, jnp.asarray(True), z, z, z)
 
-    def init(data: _Data, hp):
-        return _batched(init_one, hp["seed"].shape[0])(hp["seed"], data.X[:, :1], hp)
+    def init(x0, hp):  # one training row per problem: fits of other lengths share this program
+        return _batched(init_one, hp["seed"].shape[0])(hp["seed"], x0, hp)
 
     return init
 
@@ -200,7 +217,7 @@ def _epoch_fn(kit: Kit, key: ProgramKey):
     loss_el = loss_elements(key.loss)
 
     def epoch(s: _State, d: _Data, hp):
-        N, M = d.X.shape[0], d.Xv.shape[0]
+        N, M = _rows(d.X), _rows(d.Xv)
         nb_max = N // bsz
         nb = d.n // bsz
         rng, k_perm = jax.random.split(jax.random.wrap_key_data(s.key))
@@ -214,7 +231,7 @@ def _epoch_fn(kit: Kit, key: ProgramKey):
 
         def run(carry, idx):
             typed = carry[:3] + (jax.random.wrap_key_data(carry[3]),)
-            new, loss = kit.step(typed, d.X[idx], d.Y[idx], hp)
+            new, loss = kit.step(typed, _take(d.X, idx), _take(d.Y, idx), hp)
             return new[:3] + (jax.random.key_data(new[3]),), loss.astype(jnp.float32)
 
         def body(carry, inp):
@@ -233,11 +250,19 @@ def _epoch_fn(kit: Kit, key: ProgramKey):
         train_loss = jnp.sum(jnp.where(valid, losses, 0.0)) / jnp.maximum(nb, 1).astype(jnp.float32)
 
         has_val = d.m > 0
-        out = kit.forward(params, stats, d.Xv, hp)
-        el = loss_el(out, d.Yv, hp["huber_delta"]).astype(jnp.float32)
-        vmask = (jnp.arange(M) < d.m)[:, None]
-        vloss = jnp.where(has_val, jnp.sum(jnp.where(vmask, el, 0.0))
-                          / (jnp.maximum(d.m, 1) * el.shape[1]).astype(jnp.float32), 0.0)
+        if kit.val_loss is None:
+            out = kit.forward(params, stats, d.Xv, hp)
+            el = loss_el(out, d.Yv, hp["huber_delta"]).astype(jnp.float32)
+            vmask = (jnp.arange(M) < d.m)[:, None]
+            vloss = jnp.where(has_val, jnp.sum(jnp.where(vmask, el, 0.0))
+                              / (jnp.maximum(d.m, 1) * el.shape[1]).astype(jnp.float32), 0.0)
+        else:  # the kit's own validation, skipped without validation rows (a real branch for one
+            # problem; under vmap both sides run)
+            vloss = jax.lax.cond(
+                has_val,
+                lambda: kit.val_loss(params, stats, d.Xv, d.Yv, jnp.arange(M) < d.m,
+                                     hp).astype(jnp.float32),
+                lambda: jnp.asarray(0.0, jnp.float32))
 
         keep = s.active & ~diverged  # stopped or diverged problems keep their state
         params = _where(keep, params, s.params)
@@ -353,21 +378,39 @@ def fit_problems(
     trainer: str = "supervised",
     extra_args_fn: Callable[[ExtraArgsContext], Mapping[str, Any]] | None = None,
     raise_on_divergence: bool = True,
+    accept: Callable[[int, int, Any, Any], bool] | None = None,
+    min_rows: int = 0,
 ) -> TrainResult:
     """Train ``module`` on every problem; one compiled program per padded shape.
 
     Arguments:
-        module: a Flax module ``(B, L, F) -> (B, H)`` called as ``module.apply(vars, x, train=)``.
+        module: a Flax module ``(B, L, F) -> (B, H)`` called as ``module.apply(vars, x, train=)``
+            (supervised and adversarial trainers), or the hashable model description another
+            registered kit expects.
         optimizer: an :class:`~cpjax.optim.OptimizerConfig` (its numeric settings become program
             arguments, so problems may differ in them) or an optax transformation (used as is).
         problems: the :class:`Problem` list (same window length, features and horizon).
         config: shared :class:`TrainConfig` (batch size, loss, defaults of the dynamic settings,
             ``seed_strategy``: ``"vmap"`` batches every problem into one call, ``"loop"`` calls
             the same program once per problem, ``"auto"`` picks loop on the CPU).
-        trainer: ``"supervised"`` or ``"adversarial"`` (``ModelSpec.trainer``).
+        trainer: ``"supervised"`` or ``"adversarial"`` (``ModelSpec.trainer``), or another
+            kit added with :func:`register_kit`.
         extra_args_fn: with an optax transformation only: builds its extra ``update`` keywords.
         raise_on_divergence: raise :class:`TrainingDivergedError` when a problem's loss becomes
             NaN (else report it in ``TrainResult.diverged`` and keep its last good state).
+        accept: optional host-side veto ``accept(problem, epoch, params, batch_stats) -> bool``,
+            asked for every epoch that improves a problem's validation loss (``problem`` indexes
+            ``problems``; ``params`` are that problem's, as NumPy arrays).  A rejected epoch is
+            not selected and does not reset the patience counter, exactly as if it had not
+            improved.  The program then runs one epoch per call (the same compiled program; a
+            host round trip per epoch), and ``history["accepted"]`` records 1 for an accepted
+            improvement, 0 otherwise (NaN once a problem stopped).
+        min_rows: pad the training rows to at least this many, so that a later call with more
+            rows (a refit on more data) reuses this call's compiled program; padded minibatches
+            are skipped (no compute for a single problem; under ``vmap`` they are computed and
+            discarded).  Likewise, a problem whose ``X_val``/``Y_val`` have zero rows has no
+            validation but keeps that layout (a problem with ``X_val=None`` takes the training
+            rows' layout).
 
     Returns:
         :class:`TrainResult` with one entry per problem on the leading axis.
@@ -384,16 +427,20 @@ def fit_problems(
         from .._errors import unknown_name_message
 
         raise CpjaxInputError(unknown_name_message("trainer", trainer, _KITS))
-    shapes = {(np.shape(p.X)[1:], np.shape(p.Y)[1:]) for p in problems}
+    shapes = {_row_layout(p.X, p.Y) for p in problems}
     if len(shapes) != 1:
         raise CpjaxInputError(f"problems of one batch need the same window shape; got {shapes}")
+    val_shapes = {_row_layout(p.X_val, p.Y_val) for p in problems if _has_val_layout(p)}
+    if len(val_shapes) > 1:
+        raise CpjaxInputError(f"problems of one batch need the same validation row shape; got "
+                              f"{val_shapes}")
     dyn = dynamic_fields(module)
     base_model = {f"model.{n}": float(getattr(module.config, n)) for n in dyn}
-    if min(len(p.X) for p in problems) < 1:
+    if min(_rows(p.X) for p in problems) < 1:
         raise CpjaxInputError("a training problem has no training windows")
     # each problem steps with min(batch_size, its windows), as a fit on its own would
-    bsz = [min(config.batch_size, len(p.X)) for p in problems]
-    spe = [max(1, len(p.X) // b) for p, b in zip(problems, bsz, strict=True)]
+    bsz = [min(config.batch_size, _rows(p.X)) for p in problems]
+    spe = [max(1, _rows(p.X) // b) for p, b in zip(problems, bsz, strict=True)]
 
     # ---- hyperparameters: shared defaults, optimizer settings, per-problem overrides
     if isinstance(optimizer, OptimizerConfig):
@@ -420,7 +467,7 @@ def fit_problems(
         groups += [members] if side_by_side else [[i] for i in members]
     # one padded shape for the whole call (skipped minibatches cost no compute), so problems of
     # different lengths (rolling origins, out-of-fold blocks) share one compiled program
-    N = _bucket(max(len(p.X) for p in problems), ROW_BUCKET)
+    N = _bucket(max([_rows(p.X) for p in problems] + [int(min_rows)]), ROW_BUCKET)
     M = _bucket(max(_n_val(p) for p in problems), VAL_BUCKET)
     bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
                        config.progress)
@@ -429,7 +476,9 @@ def fit_problems(
         with matmul_precision():
             for g in groups:
                 gp = [problems[i] for i in g]
-                parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar))
+                hook = None if accept is None else (
+                    lambda j, e, prm, st, g=g: accept(g[j], e, prm, st))
+                parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar, hook))
     finally:
         bar.close()
     order = [i for g in groups for i in g]
@@ -475,20 +524,38 @@ def _problem_hyper(p: Problem, spe: int, config: TrainConfig, optimizer, opt_nam
 
 
 def _n_val(p: Problem) -> int:
-    return 0 if p.X_val is None else len(p.X_val)
+    if p.X_val is None or not jax.tree_util.tree_leaves(p.X_val):
+        return 0
+    return _rows(p.X_val)
+
+
+def _has_val_layout(p: Problem) -> bool:
+    return p.X_val is not None and bool(jax.tree_util.tree_leaves(p.X_val))
+
+
+def _row_layout(X, Y) -> tuple:
+    """Tree structure and per-row shapes of (X, Y): what problems of one batch must share."""
+    leaves, tree = jax.tree_util.tree_flatten((X, Y))
+    return (tree, tuple(np.shape(a)[1:] for a in leaves))
+
+
+def _stack_rows(trees: list, n: int):
+    """Pad every problem's rows to ``n`` and stack them on a new leading problem axis."""
+    return jax.tree_util.tree_map(
+        lambda *a: np.stack([_pad_rows(np.asarray(x, np.float32), n) for x in a]), *trees)
 
 
 def _stack(problems: Sequence[Problem], N: int, M: int) -> _Data:
-    L, F = np.shape(problems[0].X)[1:]
-    H = np.shape(problems[0].Y)[1]
-    X = np.stack([_pad_rows(np.asarray(p.X, np.float32), N) for p in problems])
-    Y = np.stack([_pad_rows(np.asarray(p.Y, np.float32), N) for p in problems])
-    empty_x, empty_y = np.zeros((0, L, F), np.float32), np.zeros((0, H), np.float32)
-    Xv = np.stack([_pad_rows(np.asarray(empty_x if _n_val(p) == 0 else p.X_val, np.float32), M)
-                   for p in problems])
-    Yv = np.stack([_pad_rows(np.asarray(empty_y if _n_val(p) == 0 else p.Y_val, np.float32), M)
-                   for p in problems])
-    n = np.array([len(p.X) for p in problems], np.int32)
+    X = _stack_rows([p.X for p in problems], N)
+    Y = _stack_rows([p.Y for p in problems], N)
+    # a problem without validation rows takes the layout of its own (zero-row) or another
+    # problem's validation rows (or, when none has any, of the training rows) with zero rows
+    ref = next((p for p in problems if _has_val_layout(p)), None)
+    tmpl = (ref.X_val, ref.Y_val) if ref is not None else (problems[0].X, problems[0].Y)
+    empty = jax.tree_util.tree_map(lambda a: np.zeros((0,) + np.shape(a)[1:], np.float32), tmpl)
+    Xv = _stack_rows([p.X_val if _n_val(p) else empty[0] for p in problems], M)
+    Yv = _stack_rows([p.Y_val if _n_val(p) else empty[1] for p in problems], M)
+    n = np.array([_rows(p.X) for p in problems], np.int32)
     m = np.array([_n_val(p) for p in problems], np.int32)
     return _Data(X, Y, n, Xv, Yv, m)
 
@@ -499,7 +566,7 @@ def _hp_arrays(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
             for k in rows[0]}
 
 
-def _run_group(key: ProgramKey, problems, rows, N, M, bar) -> dict[str, Any]:
+def _run_group(key: ProgramKey, problems, rows, N, M, bar, accept=None) -> dict[str, Any]:
     from .._distributed import fetch, shard_batch
 
     init, chunk = _programs(key)
@@ -508,18 +575,22 @@ def _run_group(key: ProgramKey, problems, rows, N, M, bar) -> dict[str, Any]:
     problems = list(problems) + [problems[0]] * (P - n_real)
     rows = list(rows) + [rows[0]] * (P - n_real)
     (data, hp), _ = shard_batch((_stack(problems, N, M), _hp_arrays(rows)))
-    states = init(data, hp)
+    states = init(jax.tree_util.tree_map(lambda a: a[:, :1], data.X), hp)
     max_epochs = int(max(r["epochs"] for r in rows))
     hist: dict[str, list[np.ndarray]] = {}
     e0 = 0
     while e0 < max_epochs:
-        e_end = min(e0 + CHUNK_EPOCHS, max_epochs)
+        e_end = min(e0 + (CHUNK_EPOCHS if accept is None else 1), max_epochs)
+        before = states
         states, h, e = chunk(states, data, hp, jnp.asarray(e0, jnp.int32),
                              jnp.asarray(e_end, jnp.int32))
         e = int(e)
         h = fetch(h)
         for k, v in h.items():
             hist.setdefault(k, []).append(v[: e - e0, :n_real])
+        if accept is not None and e > e0:
+            states, ok = _ask(accept, before, states, e, n_real, hp, data.m)
+            hist.setdefault("accepted", []).append(ok[None])
         bar.update(e - e0)
         tl = hist["train_loss"][-1]
         if tl.size and np.isfinite(tl[-1]).any():
@@ -531,6 +602,39 @@ def _run_group(key: ProgramKey, problems, rows, N, M, bar) -> dict[str, Any]:
         e0 = e
     states = fetch(states, n_real)
     return {"states": states, "hist": {k: np.concatenate(v) for k, v in hist.items()}}
+
+
+def _ask(accept, before: _State, after: _State, epoch: int, n_real: int, hp, m):
+    """Ask ``accept`` about every problem that improved at ``epoch``; undo the improvements it
+    rejects (best state, patience counter and the stop they may trigger).  Returns the states
+    and the history row (1 accepted improvement, 0 none or rejected, NaN: not trained)."""
+    from .._distributed import fetch
+
+    ran = fetch(before.active)[:n_real]
+    improved = ran & (fetch(after.best_epoch)[:n_real] == epoch)
+    rejected = np.zeros(np.shape(fetch(after.active)), bool)
+    for j in np.flatnonzero(improved):
+        params, stats = fetch(jax.tree_util.tree_map(lambda a, j=j: a[j],
+                                                     (after.params, after.batch_stats)))
+        rejected[j] = not bool(accept(int(j), epoch, params, stats))
+    row = np.where(ran, (improved & ~rejected[:n_real]).astype(np.float32), np.nan)
+    if not rejected.any():
+        return after, row
+    r = jnp.asarray(rejected)
+    wait = jnp.where(r, before.wait + 1, after.wait)
+    out = (hp["patience"] > 0) & (m > 0) & (wait >= hp["patience"])
+    return after._replace(
+        best_params=_where_rows(r, before.best_params, after.best_params),
+        best_stats=_where_rows(r, before.best_stats, after.best_stats),
+        best_val=jnp.where(r, before.best_val, after.best_val),
+        best_epoch=jnp.where(r, before.best_epoch, after.best_epoch),
+        wait=wait, active=after.active & ~(r & out)), row
+
+
+def _where_rows(cond, a, b):
+    """``where(cond[p], a[p], b[p])`` over the leading problem axis of every leaf."""
+    return jax.tree_util.tree_map(
+        lambda x, y: jnp.where(cond.reshape(cond.shape + (1,) * (x.ndim - 1)), x, y), a, b)
 
 
 def _merge(parts, order: list[int], seeds) -> TrainResult:

@@ -1,11 +1,19 @@
 """What one training step of one problem does: the supervised step (and its model forward pass).
 
-A *kit* bundles three pure functions of one problem (no batch-of-problems axis; the engine
-``vmap``s them):
+A *kit* bundles pure functions of one problem (no batch-of-problems axis; the engine ``vmap``s
+them):
 
 * ``init(key, x0, hp) -> (params, batch_stats, opt_state, train_key)``
 * ``step((params, batch_stats, opt_state, key), x, y, hp) -> (carry, loss)``: one minibatch
-* ``forward(params, batch_stats, X, hp) -> (B, H)``: evaluation-mode prediction
+* ``forward(params, batch_stats, X, hp) -> (B, H)``: evaluation-mode prediction, scored on the
+  validation rows with the training loss of :class:`TrainConfig`; or, instead,
+* ``val_loss(params, batch_stats, X_val, Y_val, valid, hp) -> scalar``: the kit's own validation
+  loss (``valid`` marks the real rows among the padded ones), for kits whose validation is not a
+  row-wise loss of a forward pass (the Neural ODE's multi-step forecast, ``cpjax.node``).
+
+The rows ``x``/``y`` (and the validation rows) are arrays or pytrees of arrays with a common
+leading row axis: the engine pads, shuffles and slices every leaf along it, and a kit reads its
+own layout (the supervised kits: windows ``(L, F)`` and targets ``(H,)``).
 
 ``hp`` is the problem's dict of dynamic hyperparameters (scalars, traced inside the compiled
 program): ``l1``, ``l2``, ``huber_delta``, ``opt.<setting>`` (optimizer settings injected with
@@ -37,7 +45,7 @@ from ..optim import (
 from ._losses import loss_elements
 
 __all__ = ["ExtraArgsContext", "Kit", "ProgramKey", "apply_train", "dynamic_fields",
-           "init_variables", "module_at", "sown_losses", "supervised_kit"]
+           "init_optimizer", "init_variables", "module_at", "sown_losses", "supervised_kit"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,8 +69,10 @@ class ProgramKey:
     """Everything a compiled training program depends on besides array shapes and dtypes.
 
     Attributes:
-        trainer: ``"supervised"`` or ``"adversarial"``.
-        module: the Flax module with its dynamic fields set to a placeholder (0.0).
+        trainer: a registered kit: ``"supervised"``, ``"adversarial"`` (or ``"ode"``, registered
+            by ``cpjax.node``).
+        module: the Flax module with its dynamic fields set to a placeholder (0.0); for other
+            kits any hashable description of the model (e.g. ``cpjax.node``'s ``OdeSpec``).
         dynamic: the module config fields passed as values (``model.<name>`` in ``hp``).
         optimizer: an :class:`~cpjax.optim.OptimizerConfig` *structure* (injectable settings
             replaced by placeholders, see :func:`cpjax.optim.optimizer_structure`), or an optax
@@ -91,9 +101,12 @@ class ProgramKey:
 
 
 class Kit(NamedTuple):
+    """What the engine needs of one trainer (module docstring): ``forward`` or ``val_loss``."""
+
     init: Callable
     step: Callable
-    forward: Callable
+    forward: Callable | None
+    val_loss: Callable | None = None
 
 
 def dynamic_fields(module) -> tuple[str, ...]:
@@ -161,7 +174,8 @@ def optimizer_values(key: ProgramKey, hp: dict[str, Array]) -> dict[str, Array]:
 
 
 def init_optimizer(key: ProgramKey, tx, params, hp, train_key):
-    """``tx.init`` with the problem's injected settings and its own Sophia probe key."""
+    """``tx.init`` with the problem's injected settings (``hp["opt.<name>"]``) and its own Sophia
+    probe key: what every kit's ``init`` does with its optimizer."""
     with jax.numpy_dtype_promotion("standard"):
         state = tx.init(params)
     if key.injected:

@@ -58,6 +58,7 @@ def _ytd_file(tmp_path, months=12):
     (["node", "train", "--demo", "--start", "2021-06"], "only 7 time points"),
     (["node", "train"], "exactly one of --demo or --data"),
     (["node", "train", "--demo", "--baselines", "prophet"], "unknown baseline"),
+    (["node", "train", "--demo", "--optimizer", "adabelief"], "unknown optimizer 'adabelief'"),
     (["node", "generate", "--model", "missing_dir"], "no Neural ODE model"),
 ])
 def test_bad_input_exit_2_one_line_nothing_written(cli_main, tmp_path, capsys, monkeypatch,

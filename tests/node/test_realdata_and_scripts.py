@@ -41,6 +41,14 @@ def test_benchmark_quick_runs(tmp_path):
 
 
 @pytest.mark.slow
+def test_engine_benchmark_quick_runs(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "node_engine.py"), "--quick",
+                    "--skip-old", "--out", str(tmp_path)], check=True, cwd=ROOT,
+                   env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert "| demo | engine |" in (tmp_path / "node_engine_quick.md").read_text()
+
+
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_experiment_script_quick(shared_data, tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "node_power_experiment.py"), "--quick",
