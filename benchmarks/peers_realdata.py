@@ -1,20 +1,24 @@
 """Statistical peers against persistence on the shared real data (issue 16 item 3).
 
-Every series: chronological 7:3 split; every model is a registry estimator fitted through
-``cpjax.forecast.Forecaster`` on the training part (min-max scaled target, the product path) and
-forecasts ``h = 1..H`` from every test origin with the parameters fixed and the history up to the
-origin only.  Scores per step and pooled (``cpjax.evaluate.probabilistic_table``): RMSE, MAE,
-MASE (lag-1 naive scale of the training part), CRPS from the nine quantiles 0.1..0.9, 80%
+The peers persistence, seasonal_naive, autoets, autotheta and autoarima are statsforecast's Naive,
+SeasonalNaive, AutoETS, AutoTheta and AutoARIMA (``cpjax.nn``); drift and the ensembles are
+cpjax's.  Every series: chronological 7:3 split; every model is a registry estimator fitted
+through ``cpjax.forecast.Forecaster`` on the training part (min-max scaled target, the product
+path) and forecasts ``h = 1..H`` from every test origin with the parameters fixed and the history
+up to the origin only (statsforecast's ``forward``).  Scores per step and pooled
+(``cpjax.evaluate.probabilistic_table``): RMSE, MAE, MASE (lag-1 naive scale of the training
+part), CRPS from the nine quantiles 0.1..0.9 (the models' own prediction intervals), 80%
 coverage and Winkler score, scaled CRPS and the Diebold–Mariano (HLN) test of the CRPS against
 persistence.  Costs: fit and predict seconds (wall clock, one process) per model and series.
 
 Series: Guangdong OHLCV close (``load_pilot_ohlcv``), the EUA auction price (``load_eua``) and the
-eight pilot closes (``load_pilot_closes``, each on its own trading days).  With statsforecast
-importable, ``--statsforecast`` adds its AutoETS / AutoTheta / AutoARIMA on the raw prices
-(fitted on the training part, rolled forward with ``forward`` on the history up to each origin).
+eight pilot closes (``load_pilot_closes``, each on its own trading days).  ``--raw-prices`` adds
+the rows ``autoets_raw`` / ``autotheta_raw`` / ``autoarima_raw``: the same estimators fitted on
+the raw prices instead of the scaled target (AutoETS may then choose multiplicative models, which
+need a positive series).
 
     python benchmarks/peers_realdata.py --quick      # 3 series, H = 5, 6 models
-    python benchmarks/peers_realdata.py              # 10 series, H = 10, 9 models
+    python benchmarks/peers_realdata.py --raw-prices # 10 series, H = 10, 9 models + 3 raw rows
 
 Writes ``benchmarks/results/peers_realdata[_quick].{json,md}``.
 """
@@ -24,7 +28,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +39,7 @@ from _common import describe, machine, write  # noqa: E402
 from cpjax.data import load_eua, load_pilot_closes, load_pilot_ohlcv  # noqa: E402
 from cpjax.evaluate import format_table, probabilistic_table, quantile_column  # noqa: E402
 from cpjax.forecast import Forecaster  # noqa: E402
+from cpjax.nn import get_model, make_config  # noqa: E402
 
 QUANTILES = tuple(round(0.1 * k, 1) for k in range(1, 10))
 PILOTS = ("guangdong", "hubei", "shanghai", "beijing", "fujian", "chongqing", "tianjin",
@@ -85,43 +89,35 @@ def run_registry(df: pd.DataFrame, label: str, horizon: int) -> tuple[pd.DataFra
                 "n_train": int(f.prepared_.n_train)}
 
 
-def run_statsforecast(df: pd.DataFrame, label: str, horizon: int, template: pd.DataFrame
-                      ) -> tuple[pd.DataFrame, dict]:
-    """statsforecast's model on the raw prices: fit on the training rows, ``forward`` on the
-    history up to each origin of ``template`` (the registry's forecasts, same origins)."""
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
-
-    cls = {"sf_autoets": AutoETS, "sf_autotheta": AutoTheta, "sf_autoarima": AutoARIMA}[label]
+def run_raw(df: pd.DataFrame, label: str, horizon: int, template: pd.DataFrame
+            ) -> tuple[pd.DataFrame, dict]:
+    """Registry estimator ``label`` minus ``_raw`` on the raw prices: fitted on the training rows,
+    forecasting from each origin of ``template`` (the registry rows' forecasts, same origins)."""
+    name = label.removesuffix("_raw")
     y = df["y"].to_numpy(np.float64)
     n_train = int(np.floor(0.7 * y.size))
-    levels = sorted({round(100 * (1 - 2 * q)) for q in QUANTILES if q < 0.5})
+    model = get_model(name).build(make_config(name), horizon)
     t0 = time.perf_counter()
-    model = cls().fit(y[:n_train])
+    model.fit(None, None, np.arange(0, n_train - horizon), y)
     fit_s = time.perf_counter() - t0
     pos = {d: i for i, d in enumerate(df["ds"])}
-    rows = []
+    cutoffs = template["cutoff"].unique()
+    origin = np.array([pos[pd.Timestamp(c)] for c in cutoffs])
     t0 = time.perf_counter()
-    for cutoff in template["cutoff"].unique():
-        o = pos[pd.Timestamp(cutoff)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = model.forward(y=y[:o + 1], h=horizon, level=levels)
-        out = {"cutoff": cutoff, "h": np.arange(1, horizon + 1), label: np.asarray(r["mean"])}
-        for q in QUANTILES:
-            if q == 0.5:
-                out[quantile_column(label, q)] = np.asarray(r["mean"])
-            else:
-                lv = round(100 * abs(1 - 2 * q))
-                key = f"lo-{lv}" if q < 0.5 else f"hi-{lv}"
-                out[quantile_column(label, q)] = np.asarray(r[key], dtype=np.float64)
-        rows.append(pd.DataFrame(out))
+    mean = model.predict(None, origin, y)
+    q = model.predict_quantiles(None, origin, y, QUANTILES)
     pred_s = time.perf_counter() - t0
-    fc = template[["ds", "cutoff", "h"]].merge(pd.concat(rows), on=["cutoff", "h"], how="left")
+    H = np.arange(1, horizon + 1)
+    out = {"cutoff": np.repeat(cutoffs, horizon), "h": np.tile(H, len(cutoffs)),
+           label: mean.reshape(-1)}
+    for j, level in enumerate(QUANTILES):
+        out[quantile_column(label, level)] = q[..., j].reshape(-1)
+    fc = template[["ds", "cutoff", "h"]].merge(pd.DataFrame(out), on=["cutoff", "h"], how="left")
     return fc, {"fit_s": fit_s, "predict_s": pred_s, "n_forecasts": int(len(fc)),
                 "n_train": n_train}
 
 
-def evaluate(series: dict[str, pd.DataFrame], labels, horizon: int, use_sf: bool):
+def evaluate(series: dict[str, pd.DataFrame], labels, horizon: int, raw: bool):
     tables, costs, info = [], [], {}
     for name, df in series.items():
         fcs = {}
@@ -132,12 +128,12 @@ def evaluate(series: dict[str, pd.DataFrame], labels, horizon: int, use_sf: bool
             print(f"{name:16s} {label:16s} fit {cost['fit_s']:6.2f} s  predict "
                   f"{cost['predict_s']:6.2f} s", flush=True)
         base = fcs[labels[0]]
-        sf_labels = []
-        if use_sf:
-            for label in ("sf_autoets", "sf_autotheta", "sf_autoarima"):
-                fc, cost = run_statsforecast(df, label, horizon, base)
+        raw_labels = []
+        if raw:
+            for label in ("autoets_raw", "autotheta_raw", "autoarima_raw"):
+                fc, cost = run_raw(df, label, horizon, base)
                 fcs[label] = fc
-                sf_labels.append(label)
+                raw_labels.append(label)
                 costs.append({"series": name, "model": label, **cost})
                 print(f"{name:16s} {label:16s} fit {cost['fit_s']:6.2f} s  predict "
                       f"{cost['predict_s']:6.2f} s", flush=True)
@@ -149,7 +145,7 @@ def evaluate(series: dict[str, pd.DataFrame], labels, horizon: int, use_sf: bool
             merged = merged.merge(fc[["ds", "cutoff", "h", *cols]], on=["ds", "cutoff", "h"])
         n_train = next(c["n_train"] for c in costs if c["series"] == name)
         y_train = df["y"].to_numpy(np.float64)[:n_train]
-        t = probabilistic_table(merged.dropna(subset=["y"]), [*labels, *sf_labels], QUANTILES,
+        t = probabilistic_table(merged.dropna(subset=["y"]), [*labels, *raw_labels], QUANTILES,
                                 y_train=y_train, reference="persistence")
         t.insert(0, "series", name)
         tables.append(t)
@@ -179,12 +175,18 @@ def summary(table: pd.DataFrame, steps) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="3 series, H = 5, 6 models")
     ap.add_argument("--horizon", type=int, default=None)
-    ap.add_argument("--statsforecast", action="store_true",
-                    help="add statsforecast's AutoETS/AutoTheta/AutoARIMA (needs it installed)")
+    ap.add_argument("--raw-prices", action="store_true",
+                    help="add AutoETS/AutoTheta/AutoARIMA fitted on the raw prices")
     ap.add_argument("--series", help="comma-separated subset, e.g. eua,pilot_hubei")
     ap.add_argument("--models", help="comma-separated subset of the registry rows "
                                      "(persistence first)")
@@ -202,7 +204,7 @@ def main(argv=None) -> int:
     if bad:
         ap.error(f"unknown model row {bad[0]!r}; choose from {', '.join(MODELS)}")
     t_start = time.perf_counter()
-    table, costs, info = evaluate(load_series(names), labels, H, args.statsforecast)
+    table, costs, info = evaluate(load_series(names), labels, H, args.raw_prices)
     steps = sorted({1, min(5, H), H}) + ["all"]
     summ = summary(table, steps)
     cost = costs.groupby("model", sort=False)[["fit_s", "predict_s"]].sum()
@@ -216,8 +218,11 @@ def main(argv=None) -> int:
             f"{describe(m)}; wall {time.perf_counter() - t_start:.0f} s.\n\n"
             f"Chronological 7:3 split per series; forecasts h = 1..{H} from every test origin "
             "(parameters fitted on the training part, history up to the origin only); "
-            "deterministic estimators (no seeds).  Reference: persistence.  CRPS from the "
-            "quantiles 0.1..0.9; DM = Diebold–Mariano (HLN) on the per-forecast CRPS at 5%.\n\n")
+            "deterministic estimators (no seeds; AutoTheta's intervals are simulated with "
+            "statsforecast's fixed seed).  Peers: statsforecast "
+            f"{_version('statsforecast')} (pandas {pd.__version__}).  Reference: persistence.  "
+            "CRPS from the quantiles 0.1..0.9; DM = Diebold–Mariano (HLN) on the per-forecast "
+            "CRPS at 5%.\n\n")
     data = "\n".join(f"- {k}: {v['first']} .. {v['last']} ({v['rows']} rows), trained to "
                      f"{v['train_end']}, {v['test_origins']} test origins" for k, v in info.items())
     show = table[table["h"].isin(steps)][["series", "model", "h", "n", "rmse", "mae", "mase",
@@ -235,6 +240,7 @@ def main(argv=None) -> int:
         _common.RESULTS = Path(args.out)
     write(tag, {"command": cmd, "machine": m, "horizon": H, "quantiles": QUANTILES,
                 "models": {k: MODELS.get(k, "statsforecast default") for k in labels},
+                "statsforecast": _version("statsforecast"), "pandas": pd.__version__,
                 "data": info, "summary": summ.to_dict("records"),
                 "cost": cost.reset_index().to_dict("records"),
                 "costs": costs.to_dict("records"), "table": table.to_dict("records")}, md)

@@ -196,7 +196,8 @@ def versions() -> dict[str, str]:
 
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for pkg in ("cpjax", "jax", "jaxlib", "flax", "optax", "diffrax", "equinox", "optimistix",
-                "xgboost", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn"):
+                "xgboost", "numpy", "pandas", "scipy", "statsmodels", "statsforecast",
+                "scikit-learn"):
         try:
             out[pkg] = md.version(pkg)
         except md.PackageNotFoundError:

@@ -367,3 +367,25 @@ def test_node_train_defaults_are_the_config_defaults():
                         ("solver", "solver"), ("window", "window"), ("lr", "learning_rate"),
                         ("optimizer", "optimizer")):
         assert defaults[dest] == getattr(cfg, field), dest
+
+
+def test_forecasting_command_defaults_are_the_config_defaults():
+    # the parsers state them without importing cpjax.forecast; they must not drift apart
+    from cpjax.forecast import ForecasterConfig
+
+    cfg = ForecasterConfig()
+    names = {"lookback": "lookback", "horizon": "horizon", "seeds": "seeds", "epochs": "epochs",
+             "seed": "seed", "optimizer": "optimizer", "learning_rate": "learning_rate",
+             "loss": "loss", "batch_size": "batch_size", "patience": "patience",
+             "model": "model"}
+    checked = 0
+    for p in _all_parsers():
+        if p.prog.split()[-1] not in ("forecast", "compare", "backtest", "ablation", "tune"):
+            continue
+        for a in p._actions:
+            if a.dest in names and not (a.dest == "model" and a.default is None):
+                # (forecast's --model has no default: lstm for one series, the global network
+                # for a long table; its help says so)
+                assert a.default == getattr(cfg, names[a.dest]), (p.prog, a.dest)
+                checked += 1
+    assert checked >= 40

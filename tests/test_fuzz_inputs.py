@@ -65,9 +65,9 @@ def tables(draw):
     few of the things real files hold: other date forms, odd cells, odd names, other
     delimiters, duplicate or out-of-range dates, gaps."""
     n = draw(st.one_of(st.integers(0, 6), st.integers(12, 40), st.integers(12, 40)))
-    start = pd.Timestamp("2020-01-01") + pd.Timedelta(days=draw(st.integers(0, 4000)))
+    start = pd.Timestamp("2020-01-01") + pd.Timedelta(draw(st.integers(0, 4000)), unit="D")
     step = draw(st.sampled_from([1, 1, 7, 31]))
-    days = [start + pd.Timedelta(days=step * i) for i in range(n)]
+    days = [start + pd.Timedelta(step * i, unit="D") for i in range(n)]
     form = draw(st.sampled_from(range(len(_DATE_FORMS))))
     other = draw(st.sampled_from(range(len(_DATE_FORMS))))
     mixed = draw(st.integers(0, 9)) == 0

@@ -20,6 +20,7 @@ from ._parser import (
     option_value,
     positive_float,
     positive_int,
+    quantile_levels,
 )
 
 __all__ = ["register", "add_data_options"]
@@ -109,19 +110,49 @@ def register(sub) -> None:
                    help="units of the target for forecast.png and metrics.md, e.g. CNY/t "
                    "(default: CNY/t for --demo, none shown otherwise)")
     m = p.add_argument_group("model")
-    m.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
+    m.add_argument("--model", help="registry name (see `cpjax models`; default lstm); for a "
+                   "long table without --unique-id: global_mlp (default) or local_mlp")
     m.add_argument("--optimizer-option", type=option_value, action="append", default=[],
                    metavar="NAME=VALUE", help="optimizer setting, repeatable, e.g. "
                    "estimator=gnb update_interval=10 weight_decay=0.01 (Sophia)")
+    gl = p.add_argument_group("global model (a long table without --unique-id, docs/global.md)")
+    gl.add_argument("--quantiles", type=quantile_levels, default=[], metavar="0.1,0.5,0.9",
+                    help="write <model>-q10, -q50, -q90 columns (the quantile head is trained "
+                    "on these levels)")
+    gl.add_argument("--head", choices=["quantile", "student_t", "point"], default="quantile",
+                    help="output head of the global network")
+    gl.add_argument("--static", metavar="PATH",
+                    help="static covariates, CSV with unique_id + e.g. market, currency, type")
+    gl.add_argument("--futr-features", type=csv_list, default=[], metavar="A,B",
+                    help="columns known in advance (calendar features are added by default)")
+    gl.add_argument("--embed-dim", type=nonneg_int, default=4,
+                    help="learned series embedding width (0: off)")
     m.add_argument("--refiner", choices=["xgboost"],
                    help="refine the network with XGBoost fitted on out-of-fold predictions")
-    m.add_argument("--references", type=csv_list, default=["persistence", "arima"],
+    m.add_argument("--references", type=csv_list, default=["persistence", "autoets", "autotheta"],
                    metavar="A,B", help="reference models fitted alongside ('none' for none)")
     m.add_argument("--level", type=levels, default=[], metavar="80,95",
                    help="split-conformal prediction intervals at these levels (percent)")
     _training_options(m)
     add_output_options(p)
-    handler(p, "cpjax.forecast._cli:forecast", inputs=("data",))
+    handler(p, "cpjax.forecast._cli:forecast", inputs=("data", "static"))
+
+    tn = sub.add_parser("tune", help="hyperparameter search on rolling-origin validation",
+                        description="Try the settings of a search space (JSON: grid or random; "
+                        "docs/tune.md) at rolling origins inside the training part (the test "
+                        "part is never read); trials that differ only in learning rate, weight "
+                        "decay, dropout, epochs, ... train as one batch. Write trials.csv, "
+                        "best_config.json, config.json and run.json.")
+    add_data_options(tn)
+    s = tn.add_argument_group("search")
+    s.add_argument("--space", required=True, metavar="PATH",
+                   help="search space file (JSON: method, trials, seed, params, validation)")
+    s.add_argument("--model", default="lstm", help="registry name (see `cpjax models`)")
+    s.add_argument("--optimizer-option", type=option_value, action="append", default=[],
+                   metavar="NAME=VALUE", help="fixed optimizer setting, repeatable")
+    _training_options(s)
+    add_output_options(tn)
+    handler(tn, "cpjax.forecast._cli:tune", inputs=("data", "space"))
 
     models = sub.add_parser("models", help="list the registered forecasting models")
     models.add_argument("--json", action="store_true",

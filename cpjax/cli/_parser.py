@@ -202,3 +202,15 @@ def month_text(text: str) -> str:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise argparse.ArgumentTypeError(f"expected a month YYYY-MM such as 2030-12, got {text!r}")
     return f"{m.group(1)}-{int(m.group(2)):02d}"
+
+
+def quantile_levels(text: str) -> list[float]:
+    """``0.1,0.5,0.9`` -> sorted distinct levels strictly inside (0, 1)."""
+    try:
+        q = sorted({float(v) for v in text.split(",") if v.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected levels like 0.1,0.5,0.9, got {text!r}") from None
+    if not q or not all(0 < v < 1 for v in q):
+        raise argparse.ArgumentTypeError(f"quantile levels must lie strictly between 0 and 1, got "
+                                         f"{text!r}; fix: e.g. 0.1,0.5,0.9")
+    return q

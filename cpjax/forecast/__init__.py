@@ -16,9 +16,16 @@ from ._compare import (
 )
 from ._config import ForecasterConfig as ForecasterConfig
 from ._forecaster import Forecaster as Forecaster
+from ._global import (
+    GlobalConfig as GlobalConfig,
+    GlobalForecaster as GlobalForecaster,
+    fit_global as fit_global,
+)
 from ._intervals import (
     add_conformal_intervals as add_conformal_intervals,
     calibration_residuals as calibration_residuals,
 )
 from ._refiner import RefinerConfig as RefinerConfig, XGBoostRefiner as XGBoostRefiner
 from ._run import ForecastRun as ForecastRun, run_forecast as run_forecast
+from ._search import SearchSpace as SearchSpace
+from ._tune import TuneResult as TuneResult, tune as tune

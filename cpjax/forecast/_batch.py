@@ -52,11 +52,17 @@ def fit_forecasters(jobs: Sequence[FitJob]) -> list[Any]:
     groups: dict[Any, list[int]] = {}
     for j, job in enumerate(jobs):
         f = job.forecaster
+        if getattr(f, "search", None) is not None and f.search_result_ is None:
+            from .._errors import CpjaxInputError
+
+            raise CpjaxInputError("a Forecaster with search= chooses its settings in its own "
+                                  "fit(); fix: call forecaster.fit(...), or use cpjax.forecast."
+                                  "tune and fit the chosen config here")
         X, Y = f._plan(job.data, job.target, job.features, job.split, job.test_start,
                        job.unique_id, job.train_rows)
         planned.append((X, Y))
-        if f.spec.kind != "network":
-            f._fit_estimator(X, Y)
+        if not f.kind.trains_networks:
+            f.kind.fit_direct(f, X, Y)
             continue
         module, ocfg, tcfg = f._training()
         key = (module, ocfg, dataclasses.replace(tcfg, seed=0, n_seeds=1), f.spec.trainer)
@@ -87,7 +93,7 @@ def take(res: TrainResult, idx: Sequence[int]) -> TrainResult:
     """The problems ``idx`` of a batch result (their order kept)."""
     idx = np.asarray(idx)
     sub = lambda a: np.asarray(a)[idx]  # noqa: E731
-    to_dev = lambda a: jax.numpy.asarray(np.asarray(a)[idx])  # noqa: E731
+    to_dev = lambda a: jax.device_put(np.asarray(a)[idx])  # noqa: E731 (no program per shape)
     history = {k: v[:, idx] for k, v in res.history.items()}
     ran = np.isfinite(history["train_loss"]).any(axis=1)
     last = int(np.flatnonzero(ran)[-1]) + 1 if ran.any() else 0

@@ -15,7 +15,7 @@ from .._errors import CpjaxInputError
 from .._progress import status
 
 __all__ = ["data_and_target", "diverged_message", "forecast", "models", "print_table",
-           "progress_flag", "units"]
+           "progress_flag", "tune", "units"]
 
 
 def progress_flag(args: argparse.Namespace) -> bool | None:
@@ -66,18 +66,19 @@ def _references(names: list[str]) -> tuple[str, ...]:
 
 def forecast(args: argparse.Namespace) -> int:
     from ..train import TrainingDivergedError
-    from ._config import ForecasterConfig
     from ._run import run_forecast
 
     data, target = data_and_target(args)
-    cfg = ForecasterConfig(
-        model=args.model, optimizer=args.optimizer, learning_rate=args.learning_rate,
-        optimizer_params=dict(args.optimizer_option),
-        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
-        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=progress_flag(args),
-        refiner=args.refiner)
-    status(f"cpjax forecast: {args.model} and references "
+    if not args.demo and "unique_id" in data.columns and args.unique_id is None:
+        return _forecast_global(args, data)
+    global_only = [o for o, v in (("--quantiles", args.quantiles), ("--static", args.static),
+                                  ("--futr-features", args.futr_features)) if v]
+    if global_only:
+        raise CpjaxInputError(f"{global_only[0]} is for the global model of a long table "
+                              "(unique_id, ds, y) without --unique-id; fix: drop it, or pass "
+                              "such a table")
+    cfg = _base_config(args)
+    status(f"cpjax forecast: {cfg.model} and references "
            f"{', '.join(_references(args.references)) or 'none'} on "
            f"{'the demo market' if args.demo else args.data}")
     try:
@@ -97,6 +98,86 @@ def forecast(args: argparse.Namespace) -> int:
         print_table(run.metrics, ["model", "n_seeds", "rmse", "mae", "r2", "mase", "rmse_mm"])
         for line in run.notes:
             print(f"note: {line}")
+    return 0
+
+
+def _forecast_global(args: argparse.Namespace, data) -> int:
+    """One global network across every series of a long table (docs/global.md)."""
+    from ..train import TrainingDivergedError
+    from ._global import GlobalConfig
+    from ._global_run import run_global_forecast
+
+    model = args.model or "global_mlp"
+    if model not in ("global_mlp", "local_mlp"):
+        raise CpjaxInputError(f"a long table without --unique-id trains one global network "
+                              f"(--model global_mlp, or local_mlp: one per series); {model!r} "
+                              "fits one series: fix: pass --unique-id NAME, or drop --model")
+    cfg = GlobalConfig(name=model, mode="global" if model == "global_mlp" else "local",
+                       lookback=args.lookback, horizon=args.horizon, head=args.head,
+                       embed_dim=args.embed_dim, epochs=args.epochs,
+                       batch_size=args.batch_size, learning_rate=args.learning_rate,
+                       optimizer=args.optimizer, patience=args.patience, seeds=args.seeds,
+                       seed=args.seed, progress=progress_flag(args))
+    if args.optimizer == "sophia":
+        raise CpjaxInputError("the global model trains with adam, adamw, rmsprop or sgd; fix: "
+                              "choose one of those with --optimizer")
+    if args.quantiles and args.head == "point":
+        raise CpjaxInputError("--quantiles needs a probabilistic head; fix: --head quantile or "
+                              "--head student_t")
+    status(f"cpjax forecast: global model {model} on every series of {args.data}")
+    try:
+        run = run_global_forecast(
+            data, args.out, config=cfg, static_df=args.static, hist_exog=args.features,
+            futr_exog=args.futr_features, split=args.split, test_start=args.test_start,
+            quantiles=args.quantiles, levels=tuple(args.level),
+            references=_references(args.references), settings={"demo": False})
+    except TrainingDivergedError as err:
+        raise diverged_message(err, args) from None
+    args.stages.update(run.timings)
+    if not args.quiet:
+        t = run.metrics
+        pooled = t[(t["unique_id"] == "all series (mean)") & (t["h"].astype(str) == "all")]
+        print(f"{run.forecasts['unique_id'].nunique()} series, {len(run.forecasts)} forecasts "
+              f"(h = 1..{cfg.horizon}); mean over series, all steps:")
+        print_table(pooled, ["model", "mase", "rmse", "crps", "pinball", "scaled_crps"])
+    return 0
+
+
+def _base_config(args: argparse.Namespace):
+    """The :class:`ForecasterConfig` of the model and training options."""
+    from ._config import ForecasterConfig
+
+    return ForecasterConfig(
+        model=getattr(args, "model", None) or "lstm", optimizer=args.optimizer, learning_rate=args.learning_rate,
+        optimizer_params=dict(args.optimizer_option),
+        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
+        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
+        residual=True if args.residual else None, progress=progress_flag(args),
+        refiner=getattr(args, "refiner", None))
+
+
+def tune(args: argparse.Namespace) -> int:
+    from ..train import TrainingDivergedError
+    from ._search import SearchSpace
+    from ._tune import tune as run_tune
+
+    space = SearchSpace.from_json(args.space)  # strict, before the data is read
+    cfg = _base_config(args)
+    data, target = data_and_target(args)
+    try:
+        res = run_tune(data, space, config=cfg, target=target, features=args.features,
+                       split=args.split, test_start=args.test_start, unique_id=args.unique_id,
+                       out=args.out)
+    except TrainingDivergedError as err:
+        raise diverged_message(err, args) from None
+    args.stages.update({"fit_s": res.info["fit_seconds"]})
+    if not args.quiet:
+        print(f"{res.info['trials']} trial(s) in {res.info['shape_groups']} shape group(s), "
+              f"{len(res.info['origins'])} validation origin(s) up to "
+              f"{res.info['training_end']}; {res.info['compilations']} XLA compilation(s)")
+        cols = ["trial", "group", *space.params, "mae", "rmse", "chosen"]
+        print_table(res.trials.sort_values(space.metric).head(10), cols)
+        print(f"chosen: {res.best}")
     return 0
 
 

@@ -29,6 +29,7 @@ from ..nn import get_model, model_names
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
+from ._kinds import kind_of
 from ._prepare import load_frame, resolve_target
 from ._run import observed_test_targets, score_forecasts, split_and_select
 
@@ -117,17 +118,9 @@ class CompareRun:
 
 def model_config(base: ForecasterConfig, choice: ModelChoice) -> ForecasterConfig:
     """The settings of one model in a comparison: ``base`` with this model (estimators: 1 seed)."""
-    spec = get_model(choice.model)
     d = {**base.to_dict(), "model": choice.model}
-    if spec.kind != "network":
-        d["seeds"] = 1
-        d["residual"] = None
-        d["model_params"] = {"residual": True} if choice.residual else {}
-        d["refiner"] = None  # the refiner corrects a network; statistical peers run as they are
-    elif choice.residual is not None:
-        d["residual"] = choice.residual
-    if base.model != choice.model:
-        d["model_params"] = d["model_params"] if spec.kind != "network" else {}
+    d = kind_of(get_model(choice.model)).comparison_settings(d, choice.residual,
+                                                              base.model == choice.model)
     return ForecasterConfig.from_dict(d)
 
 
@@ -135,21 +128,7 @@ def _warm_predict(f: Forecaster, idx: np.ndarray, repeats: int = 5) -> tuple[flo
     """(compile or first-call seconds, median warm seconds) to predict windows ``idx``."""
     p = f.prepared_
     w = p.windows
-    if f.spec.kind == "network":
-        module = f.module_
-
-        def one(params, stats, x):
-            variables = {"params": params, **({"batch_stats": stats} if stats else {})}
-            return module.apply(variables, x, train=False)
-
-        fn = jax.jit(jax.vmap(one, in_axes=(0, 0, None)))
-        x = jax.numpy.asarray(w.X[idx], jax.numpy.float32)
-
-        def call():
-            return jax.block_until_ready(fn(f.params_, f.batch_stats_, x))
-    else:
-        def call():
-            return f.estimator_.predict(w.X[idx], w.origin[idx], p.series)
+    call = f.kind.warm_predict_fn(f, w.X[idx], w.origin[idx], p.series)
     t0 = time.perf_counter()
     call()
     first = time.perf_counter() - t0

@@ -8,8 +8,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
@@ -17,11 +15,12 @@ from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..evaluate import quantile_column
 from ..nn import get_model, make_config
-from ..optim import make_optimizer, optimizer_config
-from ..train import Problem, TrainConfig, load_pytree, predict_network, save_pytree
+from ..optim import optimizer_config
+from ..train import Problem, TrainConfig, predict_network
 from ._config import ForecasterConfig
+from ._kinds import kind_of
 from ._prepare import Prepared, load_frame, prepare, resolve_features, resolve_target, train_end_row
-from ._refiner import XGBoostRefiner, fit_refiner, oof_blocks, refiner_config
+from ._refiner import fit_refiner, oof_blocks, refiner_config
 
 __all__ = ["Forecaster"]
 
@@ -36,6 +35,10 @@ class Forecaster:
         model: registry name (``cpjax models``), e.g. ``"lstm"``, ``"arima"``, ``"persistence"``.
         config: a full :class:`ForecasterConfig`; keywords override its fields, and unknown
             keywords are the model's hyperparameters (``hidden_size=32``).
+        search: a :class:`~cpjax.forecast.SearchSpace` (or its JSON form, or a JSON file):
+            ``fit`` first chooses those settings on rolling-origin validation inside the
+            training part (:func:`~cpjax.forecast.tune`; every trial in ``search_result_``),
+            then fits the chosen configuration on the whole training part.
 
     Example:
         >>> from cpjax.data import demo_market
@@ -45,7 +48,7 @@ class Forecaster:
     """
 
     def __init__(self, model: str | None = None, *, config: ForecasterConfig | None = None,
-                 **kwargs: Any):
+                 search: Any = None, **kwargs: Any):
         fields = {f.name for f in dataclasses.fields(ForecasterConfig)}
         base = config.to_dict() if config is not None else {}
         if model is not None:
@@ -58,13 +61,15 @@ class Forecaster:
         self.config = ForecasterConfig.from_dict(base)
         spec = get_model(self.config.model)
         make_config(self.config.model, self._model_params(spec))  # validates hyperparameters
-        if spec.kind == "network":
-            make_optimizer(self._optimizer(), steps_per_epoch=1)  # validates settings
-        if refiner_config(self.config.refiner, self.config.refiner_params) and spec.kind != "network":
-            raise CpjaxInputError(f"refiner={self.config.refiner!r} refines a network; "
-                                  f"{self.config.model!r} is a statistical model; fix: drop it")
+        self.spec, self.kind = spec, kind_of(spec)  # chosen once; owns what differs by kind
+        self.kind.check(self)
         self.refiner_ = None
-        self.spec = spec
+        self.search = None
+        if search is not None:
+            from ._search import as_search_space
+
+            self.search = as_search_space(search)  # checked now, run by fit
+        self.search_result_ = None
         self.prepared_: Prepared | None = None
         self.fitted_ = False
 
@@ -114,6 +119,14 @@ class Forecaster:
         from ._batch import FitJob, fit_forecasters
 
         self.date_format_ = date_format  # read by _plan and by predict on new data
+        if self.search is not None:  # choose the settings on the training part, then fit them
+            from ._tune import tune
+
+            self.search_result_ = tune(data, self.search, config=self.config, target=target,
+                                       features=features, split=split, test_start=test_start,
+                                       unique_id=unique_id, date_format=date_format)
+            self.config = self.search_result_.config
+            self.spec, self.kind = get_model(self.config.model), kind_of(get_model(self.config.model))
         fit_forecasters([FitJob(self, data, target, features, split=split,
                                 test_start=test_start, unique_id=unique_id,
                                 train_rows=train_rows)])
@@ -147,14 +160,6 @@ class Forecaster:
         self.train_end_ = pd.Timestamp(p.frame["ds"].iloc[p.n_train - 1])
         self.source_ = source
         return p.windows.X[tr], p.windows.y[tr]
-
-    def _fit_estimator(self, X: np.ndarray, Y: np.ndarray) -> None:
-        p = self.prepared_
-        tr = p.train_windows()
-        self.estimator_ = self._build().fit(X, Y, p.windows.origin[tr], p.series)
-        self.history_ = None
-        self.n_seeds_ = 1
-        self.fitted_ = True
 
     def _training(self):
         """``(module, OptimizerConfig, TrainConfig)`` of this forecaster's networks."""
@@ -229,9 +234,7 @@ class Forecaster:
     def _raw_predict(self, p: Prepared, idx: np.ndarray) -> np.ndarray:
         """Scaled predictions ``(n_seeds, len(idx), H)``."""
         w = p.windows
-        if self.spec.kind == "network":
-            return self._network_predict(w.X[idx])
-        return self.estimator_.predict(w.X[idx], w.origin[idx], p.series)[None]
+        return self.kind.predict_scaled(self, w.X[idx], w.origin[idx], p.series)
 
     def predict(self, data=None, *, unique_id=None, which: str = "test") -> pd.DataFrame:
         """Forecasts over the test part (rows after the training end), one row per (origin, step).
@@ -262,14 +265,14 @@ class Forecaster:
         """:meth:`predict` plus the model's own quantiles as columns ``<model>-q<100 q>``
         (``lstm-q10``); statistical peers and ensembles have them (``cpjax.nn``)."""
         self._check_fitted()
-        if self.spec.kind == "network" or not hasattr(self.estimator_, "predict_quantiles"):
-            raise CpjaxInputError(f"{self.name!r} has no quantiles of its own; fix: use conformal "
-                                  "intervals (level=...) or a statistical peer such as autoets")
-        fc = self.predict(data, unique_id=unique_id, which=which)
         p = self.prepared_ if data is None else self._prepare_new(data, unique_id)
+        if p is None:
+            raise CpjaxInputError("this Forecaster was loaded from disk; fix: pass the data "
+                                  "table, e.g. predict_quantiles(q, df)")
         idx = p.test_windows() if which == "test" else np.arange(len(p.windows))
         w = p.windows
-        q = self.estimator_.predict_quantiles(w.X[idx], w.origin[idx], p.series, quantiles)
+        q = self.kind.quantiles_scaled(self, w.X[idx], w.origin[idx], p.series, quantiles)
+        fc = self.predict(data, unique_id=unique_id, which=which)
         for j, level in enumerate(quantiles):
             fc[quantile_column(self.name, level)] = self.scaler_.inverse_transform(
                 q[..., j].reshape(-1), self.target_)
@@ -305,10 +308,7 @@ class Forecaster:
         L, H = self.config.lookback, self.config.horizon
         x = p.values[-L:][None].astype(np.float32)
         T = len(p.series)
-        if self.spec.kind == "network":
-            scaled = self._network_predict(x)
-        else:
-            scaled = self.estimator_.predict(x, np.array([T - 1]), p.series)[None]
+        scaled = self.kind.predict_scaled(self, x, np.array([T - 1]), p.series)
         last = p.dates[-1]
         future = _future_dates(p.dates, H)
         per_seed = [self.scaler_.inverse_transform(s.reshape(-1), self.target_) for s in scaled]
@@ -339,15 +339,9 @@ class Forecaster:
             "format": _FORMAT, "version": _FORMAT_VERSION, "config": self.config.to_dict(),
             "target": self.target_, "features": self.features_,
             "train_end": self.train_end_.isoformat(), "scaler": self.scaler_.to_dict(),
-            "kind": self.spec.kind, "n_seeds": self.n_seeds_,
+            "kind": self.kind.name, "n_seeds": self.n_seeds_,
         }
-        if self.spec.kind == "network":
-            save_pytree(path / "params.msgpack",
-                        {"params": self.params_, "batch_stats": self.batch_stats_})
-            if self.refiner_ is not None:
-                self.refiner_.save(path / "refiner")  # XGBoost's own JSON format
-        else:
-            (path / "estimator.json").write_text(json.dumps(self.estimator_.state_dict()))
+        self.kind.save(self, path)
         (path / "forecaster.json").write_text(json.dumps(meta, indent=2, default=str))
         return path
 
@@ -368,18 +362,7 @@ class Forecaster:
         self.train_end_ = pd.Timestamp(meta["train_end"])
         self._scaler = CategoryScaler.from_dict(meta["scaler"])
         self.n_seeds_ = meta["n_seeds"]
-        if self.spec.kind == "network":
-            state = load_pytree(path / "params.msgpack")
-            to_jnp = lambda t: jax.tree_util.tree_map(jnp.asarray, t)  # noqa: E731
-            self.module_ = self._build()
-            self.params_ = to_jnp(state["params"])
-            self.batch_stats_ = to_jnp(state.get("batch_stats") or {})
-            if (path / "refiner" / "refiner.json").is_file():
-                self.refiner_ = XGBoostRefiner.load(path / "refiner")
-        else:
-            state = json.loads((path / "estimator.json").read_text())
-            cfg = make_config(self.config.model, self._model_params())
-            self.estimator_ = self.spec.load(cfg, self.config.horizon, state)
+        self.kind.load(self, path)
         self.history_ = None
         self.fitted_ = True
         return self

@@ -67,7 +67,7 @@ def calibration_residuals(forecaster, cal_fraction: float | None = None, *,
     n_tr = int(p.train_windows().size)
     n_cal = min(max(int(round(frac * n_tr)), 1), n_tr)
     if refit is None:
-        refit = forecaster.spec.kind != "network"
+        refit = forecaster.kind.refit_for_calibration
     if refit:
         first_origin = int(p.windows.origin[p.train_windows()[-n_cal]])
         from ._forecaster import Forecaster

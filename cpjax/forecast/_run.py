@@ -26,7 +26,10 @@ from ._prepare import load_frame, resolve_features, resolve_target, train_end_ro
 __all__ = ["ForecastRun", "flag_undefined", "observed_by_date", "observed_test_targets",
            "run_forecast", "score_forecasts", "select_features"]
 
-REFERENCES = ("persistence", "arima")
+REFERENCES = ("persistence", "arima")  # seed 000's table (the ablation)
+#: what `cpjax forecast` / run_forecast fit beside the model: persistence and the strongest cheap
+#: statistical peers (statsforecast's AutoETS and AutoTheta; docs/zoo.md has their real-data table)
+FORECAST_REFERENCES = ("persistence", "autoets", "autotheta")
 
 
 @dataclasses.dataclass
@@ -142,7 +145,7 @@ def _flag(fc: pd.DataFrame, seen: pd.Series) -> pd.DataFrame:
 def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfig,
                  target: str | None = None, features: list[str] | None = None,
                  select: str | None = None, split: float | None = None, test_start=None,
-                 references: tuple[str, ...] = REFERENCES, unique_id=None,
+                 references: tuple[str, ...] = FORECAST_REFERENCES, unique_id=None,
                  settings: dict[str, Any] | None = None,
                  levels: tuple[float, ...] = (), date_format: str | None = None,
                  overwrite: bool | None = None, units: str | None = None) -> ForecastRun:

@@ -1,17 +1,19 @@
 """Forecasting models and their registry.
 
 Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical models with
-``fit``/``predict`` (and ``predict_quantiles`` for the statistical peers and ensembles).
+``fit``/``predict`` (and ``predict_quantiles`` for the statistical peers and ensembles); the peers
+``persistence``, ``seasonal_naive``, ``autoets``, ``autotheta`` and ``autoarima`` are
+statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta and AutoARIMA.
 ``list_models()`` (and ``cpjax models``) lists them all; ``forecast_series`` fits an estimator on
 one series and forecasts from its end.
 """
 
-from ._arima import (
-    ARIMAConfig as ARIMAConfig,
-    ARIMAModel as ARIMAModel,
-    AutoARIMAConfig as AutoARIMAConfig,
-)
+from ._arima import ARIMAConfig as ARIMAConfig, ARIMAModel as ARIMAModel
 from ._aspp import ASPP1D as ASPP1D, AtrousConv1D as AtrousConv1D
+from ._autoarima import (
+    AutoARIMAConfig as AutoARIMAConfig,
+    AutoARIMAEstimator as AutoARIMAEstimator,
+)
 from ._autoencoder import (
     AutoencoderConfig as AutoencoderConfig,
     AutoencoderForecaster as AutoencoderForecaster,
@@ -24,6 +26,7 @@ from ._cnn import (
 from ._combined import CombinedConfig as CombinedConfig, CombinedForecaster as CombinedForecaster
 from ._common import INITS as INITS, kernel_penalty as kernel_penalty
 from ._condconv import CondConv1D as CondConv1D, conv1d as conv1d
+from ._drift import Drift as Drift, DriftConfig as DriftConfig
 from ._ema import EMA1D as EMA1D
 from ._ensemble import (
     Ensemble as Ensemble,
@@ -32,8 +35,15 @@ from ._ensemble import (
     StackedEnsemble as StackedEnsemble,
     simplex_weights as simplex_weights,
 )
-from ._ets import ETS_MODELS as ETS_MODELS, ETSConfig as ETSConfig, ETSModel as ETSModel
+from ._ets import AutoETSConfig as AutoETSConfig, AutoETSEstimator as AutoETSEstimator
 from ._gan import GANConfig as GANConfig, GANForecaster as GANForecaster
+from ._global import (
+    GLOBAL_HEADS as GLOBAL_HEADS,
+    GlobalMLP as GlobalMLP,
+    GlobalMLPConfig as GlobalMLPConfig,
+    head_outputs as head_outputs,
+    split_output as split_output,
+)
 from ._hybrid import (
     AttentionGate as AttentionGate,
     HybridCascadeConfig as HybridCascadeConfig,
@@ -43,8 +53,6 @@ from ._hybrid import (
 from ._lstm import LSTMConfig as LSTMConfig, LSTMForecaster as LSTMForecaster
 from ._mlp import MLPConfig as MLPConfig, MLPForecaster as MLPForecaster
 from ._naive import (
-    Drift as Drift,
-    DriftConfig as DriftConfig,
     Persistence as Persistence,
     PersistenceConfig as PersistenceConfig,
     SeasonalNaive as SeasonalNaive,
@@ -64,8 +72,9 @@ from ._registry import (
     register_model as register_model,
 )
 from ._series import forecast_series as forecast_series
+from ._statsforecast import StatsForecastEstimator as StatsForecastEstimator
 from ._svr import SVRConfig as SVRConfig, SVRModel as SVRModel
-from ._theta import ThetaConfig as ThetaConfig, ThetaModel as ThetaModel
+from ._theta import AutoThetaConfig as AutoThetaConfig, AutoThetaEstimator as AutoThetaEstimator
 from ._transformer import (
     TransformerConfig as TransformerConfig,
     TransformerForecaster as TransformerForecaster,

@@ -20,8 +20,8 @@ maximum likelihood (``method="mle"``) or by the Hannan–Rissanen regression est
 * **Intervals.** Gaussian with the exact Kalman forecast variance; with ``log=True`` they are
   log-normal (quantiles ``exp`` of the log quantiles, and the point forecast the median).
 
-The registry has it twice: ``arima`` (search up to (2, 1, 2)) and ``autoarima`` (up to (3, 2, 3)),
-the statistical peer named after statsforecast's AutoARIMA.
+The statistical peer ``autoarima`` is statsforecast's AutoARIMA (:mod:`cpjax.nn._autoarima`), not
+this class.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ._gaussian import GaussianEstimator
 from ._registry import ModelSpec, register_model
 from ._statespace import statespace_forecasts
 
-__all__ = ["ARIMAConfig", "AutoARIMAConfig", "ARIMAModel", "select_arima_order"]
+__all__ = ["ARIMAConfig", "ARIMAModel", "select_arima_order"]
 
 _METHODS = ("mle", "hannan_rissanen")
 
@@ -83,15 +83,6 @@ class ARIMAConfig:
                                   "season_length=12 for monthly data")
         if self.order is not None and (len(self.order) != 3 or min(self.order) < 0):
             raise CpjaxInputError(f"order must be (p, d, q) >= 0, got {self.order!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class AutoARIMAConfig(ARIMAConfig):
-    """``ARIMAConfig`` with the wider search of the ``autoarima`` peer."""
-
-    max_p: int = 3
-    max_q: int = 3
-    max_d: int = 2
 
 
 def _spec(cfg: ARIMAConfig, order) -> dict[str, Any]:
@@ -235,10 +226,4 @@ register_model(ModelSpec(
     description="(seasonal) ARIMA: d by ADF test, (p,q) by AIC unless order= is given; fixed "
                 "parameters, rolling history; Gaussian (or log-normal) intervals",
     source="Box & Jenkins; statsmodels.tsa.arima; forecasting.md §2",
-))
-register_model(ModelSpec(
-    name="autoarima", kind="estimator", config_cls=AutoARIMAConfig,
-    build=lambda cfg, h: ARIMAModel(cfg, h), load=_load,
-    description="the statistical peer AutoARIMA: arima with the search up to (3,2,3)",
-    source="Hyndman & Khandakar 2008 (auto.arima) in spirit; statsmodels.tsa.arima",
 ))

@@ -1,143 +1,80 @@
-"""AutoETS: additive exponential smoothing with the model chosen by AICc (statsmodels).
+"""AutoETS: statsforecast's automatic exponential smoothing as the ``autoets`` peer.
 
-The candidates are the additive-error ETS models of Hyndman et al. (2008): error A, trend
-N (none), A (additive) or Ad (damped), season N or A (only when ``season_length > 1``):
-``ANN``, ``AAN``, ``AAdN``, ``ANA``, ``AAA``, ``AAdA``.  Each is fitted by maximum likelihood as a
-linear Gaussian state-space model (``statsmodels.tsa.statespace.exponential_smoothing``, initial
-states estimated as parameters) and the one with the smallest AICc is kept, as statsforecast's
-AutoETS does.  Multiplicative components are not candidates: the Forecaster hands estimators the
-min-max scaled target, which touches 0, where multiplicative models are undefined (statsforecast's
-AutoETS drops them on non-positive data as well).
+statsforecast's ``AutoETS`` (a port of R's ``forecast::ets``, Hyndman et al. 2008) fits the ETS
+models its ``model`` string allows (``"ZZZ"``: every error, trend and season type, damped or not)
+by maximum likelihood and keeps the one with the smallest AICc.  Multiplicative components need a
+positive series; the Forecaster hands estimators its min-max scaled target, which touches 0 on
+the training part, so there statsforecast considers the additive models only.
 
-Forecasts at each origin use the fitted parameters and the history up to the origin (one Kalman
-filter pass, :func:`cpjax.nn._statespace.statespace_forecasts`); intervals are Gaussian with the
-exact forecast variance.
+Forecasts at each origin come from ``forward`` (the chosen model with its parameters and initial
+states fixed, run over the history up to the origin); intervals are statsforecast's, with the
+innovation variance of that history (:mod:`cpjax.nn._statsforecast`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
 
 from .._errors import CpjaxInputError
-from ._gaussian import GaussianEstimator
 from ._registry import ModelSpec, register_model
-from ._statespace import statespace_forecasts
+from ._statsforecast import StatsForecastEstimator
 
-__all__ = ["ETSConfig", "ETSModel", "ETS_MODELS"]
-
-#: code -> (trend, damped, seasonal)
-ETS_MODELS = {"ANN": (False, False, False), "AAN": (True, False, False),
-              "AAdN": (True, True, False), "ANA": (False, False, True),
-              "AAA": (True, False, True), "AAdA": (True, True, True)}
+__all__ = ["AutoETSConfig", "AutoETSEstimator"]
 
 
 @dataclasses.dataclass(frozen=True)
-class ETSConfig:
+class AutoETSConfig:
     """Attributes:
-        model: ``"auto"`` (smallest AICc among the candidates) or one code of ``ETS_MODELS``.
-        season_length: m; seasonal candidates only when m > 1.
-        max_train: fit on at most this many most recent training rows (0 = all); the fitted
-            initial states belong to the first of them, so forecasts start there too.
+        model: statsforecast's three letters error, trend, season; each ``Z`` (choose), or
+            ``A``/``M``/``N`` (``N`` not for the error), e.g. ``"ZZZ"`` (default), ``"AAN"``.
+        damped: None (try both), True or False for the trend.
+        season_length: m; seasonal models only when m > 1.
+        max_train: fit on at most this many most recent training rows (0 = all); forecasts then
+            run the model from the first of them.
     """
 
-    model: str = "auto"
+    model: str = "ZZZ"
+    damped: bool | None = None
     season_length: int = 1
     max_train: int = 0
     target_index: int = 0
 
     def __post_init__(self):
-        if self.model != "auto" and self.model not in ETS_MODELS:
-            raise CpjaxInputError(f"ETS model {self.model!r} is unknown; fix: use 'auto' or one "
-                                  f"of {', '.join(ETS_MODELS)}")
-        if ETS_MODELS.get(self.model, (0, 0, False))[2] and int(self.season_length) < 2:
-            raise CpjaxInputError(f"ETS model {self.model!r} is seasonal; fix: give "
-                                  "season_length >= 2")
+        code = str(self.model)
+        if (len(code) != 3 or code[0] not in "AMZ" or code[1] not in "NAMZ"
+                or code[2] not in "NAMZ"):
+            raise CpjaxInputError(f"ETS model {self.model!r} is not three letters error/trend/"
+                                  "season from A, M, N, Z; fix: e.g. model='ZZZ' or 'AAN'")
+        if isinstance(self.season_length, bool) or int(self.season_length) < 1:
+            raise CpjaxInputError(f"season_length must be a positive integer, got "
+                                  f"{self.season_length!r}")
 
 
-def _statsmodel(code: str, x: np.ndarray, m: int):
-    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+class AutoETSEstimator(StatsForecastEstimator):
+    # what statsforecast's forward_ets reads (m, components, par, n_params) and copies (fit)
+    _SAVED_FIELDS = ("m", "components", "par", "n_params")
+    _RESTORED_DEFAULTS = {"fit": None}
 
-    trend, damped, seasonal = ETS_MODELS[code]
-    # the innovation variance is a parameter (not concentrated out), so that it stays fixed at
-    # its training estimate when later histories are filtered
-    return ExponentialSmoothing(x, trend=trend, damped_trend=damped,
-                                seasonal=m if seasonal else None, concentrate_scale=False)
+    def _statsforecast_model(self):
+        from statsforecast.models import AutoETS
 
+        c = self.config
+        return AutoETS(season_length=int(c.season_length), model=str(c.model), damped=c.damped)
 
-class ETSModel(GaussianEstimator):
-    def __init__(self, config: ETSConfig, horizon: int):
-        self.config, self.horizon = config, horizon
-        self.code: str | None = None
-        self.params: np.ndarray | None = None
-        self.start = 0
+    def _min_history(self) -> int:
+        return 2 * int(self.config.season_length) + 2
 
-    def _candidates(self) -> list[str]:
-        if self.config.model != "auto":
-            return [self.config.model]
-        seasonal = int(self.config.season_length) > 1
-        return [c for c, (_, _, s) in ETS_MODELS.items() if seasonal or not s]
-
-    def fit(self, X, y, origin, series):
-        cfg = self.config
-        x = self._transformed(series, int(np.max(origin)) + self.horizon + 1)
-        self.start = max(0, x.size - cfg.max_train) if cfg.max_train > 0 else 0
-        x = x[self.start:]
-        best = None
-        for code in self._candidates():
-            if ETS_MODELS[code][2] and x.size < 2 * int(cfg.season_length) + 2:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # optimizer chatter
-                try:
-                    res = _statsmodel(code, x, int(cfg.season_length)).fit(disp=False)
-                except (ValueError, np.linalg.LinAlgError):
-                    continue
-            if np.isfinite(res.aicc) and np.all(np.isfinite(res.params)) and (
-                    best is None or res.aicc < best[0]):
-                best = (float(res.aicc), code, np.asarray(res.params, dtype=np.float64))
-        if best is None:
-            raise CpjaxInputError(f"no ETS model could be fitted to {x.size} training rows; fix: "
-                                  "use a longer training part")
-        _, self.code, self.params = best
-        return self
-
-    def _moments(self, origin, series):
-        if self.params is None:
-            raise RuntimeError("ETSModel.predict called before fit")
-        if origin.min() < self.start:
-            raise CpjaxInputError(f"ETS was fitted from row {self.start}; it cannot forecast from "
-                                  f"row {int(origin.min())}; fix: max_train=0 (all rows)")
-        x = self._transformed(series, int(origin.max()) + 1)[self.start:]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = _statsmodel(self.code, x, int(self.config.season_length)).filter(self.params)
-        mean, var = statespace_forecasts(res, origin - self.start, self.horizon)
-        return mean, np.sqrt(var)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"model": self.code, "params": np.asarray(self.params).tolist(),
-                "start": self.start}
-
-
-def _load(config: ETSConfig, horizon: int, state: Mapping[str, Any]) -> ETSModel:
-    m = ETSModel(config, horizon)
-    if state["model"] not in ETS_MODELS:
-        raise CpjaxInputError(f"saved ETS model {state['model']!r} is unknown; fix: refit it")
-    m.code = state["model"]
-    m.params = np.asarray(state["params"], dtype=np.float64)
-    m.start = int(state.get("start", 0))
-    return m
+    @property
+    def components(self) -> str | None:
+        """statsforecast's code of the chosen model, e.g. ``"AAND"`` (error, trend, season,
+        damped)."""
+        return None if self.model is None else self.model.model_["components"]
 
 
 register_model(ModelSpec(
-    name="autoets", kind="estimator", config_cls=ETSConfig,
-    build=lambda cfg, h: ETSModel(cfg, h), load=_load,
-    description="the statistical peer AutoETS: additive ETS chosen by AICc (statsmodels); fixed "
-                "parameters, rolling history; Gaussian intervals",
-    source="Hyndman, Koehler, Ord & Snyder 2008; statsmodels.tsa.statespace.exponential_smoothing",
+    name="autoets", kind="estimator", config_cls=AutoETSConfig,
+    build=lambda cfg, h: AutoETSEstimator(cfg, h), load=AutoETSEstimator.load,
+    description="the statistical peer AutoETS (statsforecast): ETS chosen by AICc; fixed "
+                "parameters, rolling history; statsforecast's intervals",
+    source="Hyndman, Koehler, Ord & Snyder 2008; statsforecast.models.AutoETS",
 ))

@@ -1,134 +1,81 @@
-"""AutoTheta: the Theta method (Assimakopoulos & Nikolopoulos 2000) with theta chosen in-sample.
+"""AutoTheta: statsforecast's automatic Theta method as the ``autotheta`` peer.
 
-Parameters come from statsmodels' ``ThetaModel`` on the training rows (no deseasonalisation; the
-daily price series this package forecasts have no stable season): the slope ``b0`` of an OLS
-line, the smoothing weight ``alpha`` of simple exponential smoothing (SES) started at the first
-value, and the innovation variance ``sigma2`` of the equivalent ARIMA(0,1,1) with drift.  With
-these held fixed, the forecast from origin ``o`` (``n`` rows of history from the fit start) is
-statsmodels' formula (Hyndman & Billah 2003; Fioruci et al. 2015)
+statsforecast's ``AutoTheta`` fits the standard, optimised, dynamic standard and dynamic
+optimised Theta models (STM, OTM, DSTM, DOTM; Fiorucci et al. 2016) by in-sample MSE and keeps
+the best; with ``season_length`` > 1 it first removes a season that passes its seasonality test
+(``decomposition_type``).  Forecasts at each origin come from ``forward`` (the chosen model with
+its smoothing weight, theta and initial level fixed, run over the history up to the origin).
 
-    y_{o+h} = l_o + (1 - 1/theta) b0 [h - 1 + 1/alpha - (1 - alpha)^n / alpha],
-
-``l_o`` the SES level after ``y_o``.  The predictive sd is that of SES with drift,
-``sqrt(sigma2 (1 + (h - 1) alpha^2))`` (the psi-weights of ARIMA(0,1,1) with MA coefficient
-``alpha - 1``; statsmodels' ``prediction_intervals`` uses ``1 + (h-1)(1 + (alpha-1)^2)`` instead,
-which is not the variance of that model unless ``alpha = 1``).
-
-``theta=None`` chooses ``theta`` from ``theta_grid`` by the mean squared 1..H-step error over the
-training origins (in-sample, as statsforecast's optimised theta does); ``theta=2`` is the
-standard Theta method.
+Its intervals are statsforecast's: quantiles of 200 simulated paths (fixed seed, so repeatable),
+whose median is the level-0 "interval" and so the ``q = 0.5`` quantile; it differs slightly from
+the point forecast (the analytic mean).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-from scipy.signal import lfilter
 
 from .._errors import CpjaxInputError
-from ._gaussian import GaussianEstimator
 from ._registry import ModelSpec, register_model
+from ._statsforecast import StatsForecastEstimator
 
-__all__ = ["ThetaConfig", "ThetaModel"]
+__all__ = ["AutoThetaConfig", "AutoThetaEstimator"]
+
+_THETA_MODELS = ("STM", "OTM", "DSTM", "DOTM")
 
 
 @dataclasses.dataclass(frozen=True)
-class ThetaConfig:
+class AutoThetaConfig:
     """Attributes:
-        theta: the theta coefficient (>= 1), or None to choose it from ``theta_grid``.
-        theta_grid: candidates when ``theta`` is None.
+        model: None (choose among STM, OTM, DSTM, DOTM) or one of them.
+        season_length: m; a season is removed only when m > 1 and the series tests seasonal.
+        decomposition_type: ``"multiplicative"`` or ``"additive"`` seasonal decomposition.
         max_train: fit on at most this many most recent training rows (0 = all).
     """
 
-    theta: float | None = None
-    theta_grid: tuple[float, ...] = (1.0, 1.5, 2.0, 2.5, 3.0)
+    model: str | None = None
+    season_length: int = 1
+    decomposition_type: str = "multiplicative"
     max_train: int = 0
     target_index: int = 0
 
     def __post_init__(self):
-        values = [self.theta] if self.theta is not None else list(self.theta_grid)
-        if not values or any(float(v) < 1 for v in values):
-            raise CpjaxInputError(f"theta values must be >= 1, got {values}; fix: e.g. theta=2")
+        if self.model is not None and self.model not in _THETA_MODELS:
+            raise CpjaxInputError(f"Theta model {self.model!r} is unknown; fix: None or one of "
+                                  f"{', '.join(_THETA_MODELS)}")
+        if self.decomposition_type not in ("multiplicative", "additive"):
+            raise CpjaxInputError(f"decomposition_type must be 'multiplicative' or 'additive', "
+                                  f"got {self.decomposition_type!r}")
+        if isinstance(self.season_length, bool) or int(self.season_length) < 1:
+            raise CpjaxInputError(f"season_length must be a positive integer, got "
+                                  f"{self.season_length!r}")
 
 
-class ThetaModel(GaussianEstimator):
-    def __init__(self, config: ThetaConfig, horizon: int):
-        self.config, self.horizon = config, horizon
-        self.state: dict[str, float] | None = None
+class AutoThetaEstimator(StatsForecastEstimator):
+    # what statsforecast's forward_theta reads
+    _SAVED_FIELDS = ("m", "modeltype", "par")
 
-    @staticmethod
-    def _levels(x: np.ndarray, alpha: float) -> np.ndarray:
-        """SES levels ``l_t = alpha x_t + (1 - alpha) l_{t-1}``, ``l_{-1} = x_0``."""
-        return lfilter([alpha], [1.0, alpha - 1.0], x, zi=[(1.0 - alpha) * x[0]])[0]
+    def _statsforecast_model(self):
+        from statsforecast.models import AutoTheta
 
-    def _forecast(self, x: np.ndarray, origin: np.ndarray, theta: float, st) -> np.ndarray:
-        alpha, b0 = st["alpha"], st["b0"]
-        level = self._levels(x, alpha)[origin]
-        h = np.arange(1, self.horizon + 1)[None, :]
-        n = (origin + 1)[:, None]
-        trend = h - 1 + 1 / alpha - (1 - alpha) ** n / alpha
-        return level[:, None] + (1 - 1 / theta) * b0 * trend
+        c = self.config
+        return AutoTheta(season_length=int(c.season_length), model=c.model,
+                         decomposition_type=c.decomposition_type)
 
-    def fit(self, X, y, origin, series):
-        from statsmodels.tsa.forecasting.theta import ThetaModel as SMTheta
+    def _min_history(self) -> int:
+        return max(5, 2 * int(self.config.season_length) + 1)
 
-        cfg = self.config
-        x = self._transformed(series, int(np.max(origin)) + self.horizon + 1)
-        start = max(0, x.size - cfg.max_train) if cfg.max_train > 0 else 0
-        x = x[start:]
-        if x.size < self.horizon + 3:
-            raise CpjaxInputError(f"theta needs more than {self.horizon + 2} training rows, got "
-                                  f"{x.size}; fix: use a longer training part")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = SMTheta(x, period=1, deseasonalize=False).fit()
-            st = {"alpha": float(res.params["alpha"]), "b0": float(res.params["b0"]),
-                  "sigma2": float(res.sigma2), "start": start}
-        if not all(np.isfinite(v) for v in st.values()) or st["alpha"] <= 0:
-            raise CpjaxInputError("theta estimation failed (non-finite parameters); fix: check "
-                                  "the series for constant stretches")
-        if cfg.theta is not None:
-            st["theta"] = float(cfg.theta)
-        else:
-            o = np.arange(0, x.size - self.horizon)
-            target = np.stack([x[o + k] for k in range(1, self.horizon + 1)], axis=1)
-            mse = [np.mean((self._forecast(x, o, float(t), st) - target) ** 2)
-                   for t in cfg.theta_grid]
-            st["theta"] = float(cfg.theta_grid[int(np.argmin(mse))])
-        self.state = st
-        return self
-
-    def _moments(self, origin, series):
-        if self.state is None:
-            raise RuntimeError("ThetaModel.predict called before fit")
-        st = self.state
-        start = int(st["start"])
-        if origin.min() < start:
-            raise CpjaxInputError(f"theta was fitted from row {start}; fix: max_train=0")
-        x = self._transformed(series, int(origin.max()) + 1)[start:]
-        mean = self._forecast(x, origin - start, st["theta"], st)
-        h = np.arange(1, self.horizon + 1)
-        sd = np.sqrt(st["sigma2"] * (1 + (h - 1) * st["alpha"] ** 2))
-        return mean, np.broadcast_to(sd, mean.shape)
-
-    def state_dict(self) -> dict[str, Any]:
-        return dict(self.state)
-
-
-def _load(config: ThetaConfig, horizon: int, state: Mapping[str, Any]) -> ThetaModel:
-    m = ThetaModel(config, horizon)
-    m.state = {k: float(state[k]) for k in ("alpha", "b0", "sigma2", "theta", "start")}
-    return m
+    @property
+    def theta_model(self) -> str | None:
+        """The chosen Theta variant (``"OTM"``, ...)."""
+        return None if self.model is None else self.model.model_["modeltype"]
 
 
 register_model(ModelSpec(
-    name="autotheta", kind="estimator", config_cls=ThetaConfig,
-    build=lambda cfg, h: ThetaModel(cfg, h), load=_load,
-    description="the statistical peer AutoTheta: Theta method (SES + half the OLS slope at "
-                "theta=2), theta chosen in-sample; fixed parameters, rolling history",
-    source="Assimakopoulos & Nikolopoulos 2000; Hyndman & Billah 2003; statsmodels ThetaModel",
+    name="autotheta", kind="estimator", config_cls=AutoThetaConfig,
+    build=lambda cfg, h: AutoThetaEstimator(cfg, h), load=AutoThetaEstimator.load,
+    description="the statistical peer AutoTheta (statsforecast): best of STM/OTM/DSTM/DOTM; "
+                "fixed parameters, rolling history; statsforecast's simulated intervals",
+    source="Assimakopoulos & Nikolopoulos 2000; Fiorucci et al. 2016; "
+           "statsforecast.models.AutoTheta",
 ))

@@ -10,6 +10,7 @@ from ._checkpoint import load_pytree as load_pytree, save_pytree as save_pytree
 from ._config import TrainConfig as TrainConfig
 from ._engine import (
     CHUNK_EPOCHS as CHUNK_EPOCHS,
+    DYNAMIC_TRAIN_SETTINGS as DYNAMIC_TRAIN_SETTINGS,
     Problem as Problem,
     TrainingDivergedError as TrainingDivergedError,
     TrainResult as TrainResult,
@@ -20,12 +21,20 @@ from ._engine import (
     register_kit as register_kit,
     resolve_seed_strategy as resolve_seed_strategy,
 )
-from ._losses import LOSSES as LOSSES, get_loss as get_loss, loss_elements as loss_elements
+from ._losses import (
+    LOSSES as LOSSES,
+    get_loss as get_loss,
+    loss_elements as loss_elements,
+    loss_outputs as loss_outputs,
+    pinball_levels as pinball_levels,
+    pinball_loss_name as pinball_loss_name,
+)
 from ._steps import (
     ExtraArgsContext as ExtraArgsContext,
     Kit as Kit,
     ProgramKey as ProgramKey,
     apply_train as apply_train,
+    dynamic_fields as dynamic_fields,
     init_optimizer as init_optimizer,
     init_variables as init_variables,
     sown_losses as sown_losses,

@@ -19,7 +19,8 @@ class TrainConfig:
         epochs: maximum number of passes over the training windows.
         batch_size: windows per step (the last partial batch of a shuffled epoch is dropped;
             every window is seen across epochs).
-        loss: ``"mse"``, ``"mae"`` or ``"huber"`` (``huber_delta`` on the scaled target).
+        loss: ``"mse"``, ``"mae"``, ``"huber"`` (``huber_delta`` on the scaled target), or a
+            distributional loss: ``"pinball:0.1,0.5,0.9"`` or ``"student_t"`` (``_losses.py``).
         patience: epochs without validation improvement before stopping (0: never stop early);
             the parameters of the best validation epoch are restored.
         min_delta: smallest decrease of the validation loss that counts as improvement.

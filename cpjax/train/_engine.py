@@ -67,7 +67,10 @@ CHUNK_EPOCHS = 16
 #: Padded row counts are multiples of these (fewer distinct shapes, so fewer compilations).
 ROW_BUCKET, VAL_BUCKET = 64, 32
 
-_TRAIN_HYPER = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
+#: training settings every problem may set for itself (``Problem.hyper``), besides the
+#: optimizer's injectable settings and the module's dynamic fields
+DYNAMIC_TRAIN_SETTINGS = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
+_TRAIN_HYPER = DYNAMIC_TRAIN_SETTINGS
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -654,7 +657,9 @@ def _merge(parts, order: list[int], seeds) -> TrainResult:
 
     def pick(cur, best):
         cur, best = np.asarray(cur), np.asarray(best)
-        return jnp.asarray(np.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur, best))
+        # device_put, not jnp.asarray: under jax 0.12 the latter compiles a program per shape
+        return jax.device_put(np.where(never.reshape(never.shape + (1,) * (cur.ndim - 1)), cur,
+                                       best))
 
     params = jax.tree_util.tree_map(pick, s.params, s.best_params)
     stats = jax.tree_util.tree_map(pick, s.batch_stats, s.best_stats)

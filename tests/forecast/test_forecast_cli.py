@@ -27,7 +27,7 @@ def csv(tmp_path_factory):
 
 def test_models_lists_registry(capsys):
     code, out, _ = _run(["models"], capsys)
-    assert code == 0 and "lstm" in out and "persistence" in out and "arima" in out
+    assert code == 0 and "lstm" in out and "persistence" in out and "autoets" in out
     code, out, _ = _run(["models", "--json"], capsys)
     assert {r["name"] for r in json.loads(out)} >= {"lstm", "svr", "drift"}
 
