@@ -14,7 +14,7 @@ import sys
 from .._errors import CpjaxInputError
 from .._progress import status
 
-__all__ = ["data_and_target", "diverged_message", "forecast", "models", "print_table",
+__all__ = ["base_config", "data_and_target", "diverged_message", "forecast", "models", "print_table",
            "progress_flag", "tune", "units"]
 
 
@@ -77,7 +77,7 @@ def forecast(args: argparse.Namespace) -> int:
         raise CpjaxInputError(f"{global_only[0]} is for the global model of a long table "
                               "(unique_id, ds, y) without --unique-id; fix: drop it, or pass "
                               "such a table")
-    cfg = _base_config(args)
+    cfg = base_config(args)
     status(f"cpjax forecast: {cfg.model} and references "
            f"{', '.join(_references(args.references)) or 'none'} on "
            f"{'the demo market' if args.demo else args.data}")
@@ -143,13 +143,14 @@ def _forecast_global(args: argparse.Namespace, data) -> int:
     return 0
 
 
-def _base_config(args: argparse.Namespace):
-    """The :class:`ForecasterConfig` of the model and training options."""
+def base_config(args: argparse.Namespace):
+    """The :class:`ForecasterConfig` of the model and training options (forecast, tune, compare,
+    backtest; options a command lacks keep the config's defaults)."""
     from ._config import ForecasterConfig
 
     return ForecasterConfig(
         model=getattr(args, "model", None) or "lstm", optimizer=args.optimizer, learning_rate=args.learning_rate,
-        optimizer_params=dict(args.optimizer_option),
+        optimizer_params=dict(getattr(args, "optimizer_option", [])),
         loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
         batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
         residual=True if args.residual else None, progress=progress_flag(args),
@@ -162,7 +163,7 @@ def tune(args: argparse.Namespace) -> int:
     from ._tune import tune as run_tune
 
     space = SearchSpace.from_json(args.space)  # strict, before the data is read
-    cfg = _base_config(args)
+    cfg = base_config(args)
     data, target = data_and_target(args)
     try:
         res = run_tune(data, space, config=cfg, target=target, features=args.features,

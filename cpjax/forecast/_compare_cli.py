@@ -6,19 +6,9 @@ from __future__ import annotations
 import argparse
 
 from .._errors import CpjaxInputError
-from ._cli import data_and_target, diverged_message, print_table, progress_flag
+from ._cli import base_config, data_and_target, diverged_message, print_table
 
 __all__ = ["backtest", "compare"]
-
-
-def _config(args):
-    from ._config import ForecasterConfig
-
-    return ForecasterConfig(
-        optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss,
-        lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
-        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=progress_flag(args))
 
 
 def _common(args) -> dict:
@@ -31,7 +21,7 @@ def compare(args: argparse.Namespace) -> int:
     from ..train import TrainingDivergedError
     from ._compare import compare_models
 
-    cfg = _config(args)
+    cfg = base_config(args)
     data, target = data_and_target(args)
     try:
         run = compare_models(data, args.out, config=cfg, target=target, split=args.split,
@@ -55,7 +45,7 @@ def backtest(args: argparse.Namespace) -> int:
     if args.split is not None or args.test_start is not None:
         raise CpjaxInputError("backtest splits the data by rolling origins; fix: drop --split / "
                               "--test-start and use --windows and --step")
-    cfg = _config(args)
+    cfg = base_config(args)
     data, target = data_and_target(args)
     try:
         run = run_backtest(data, args.out, config=cfg, target=target, n_windows=args.windows,

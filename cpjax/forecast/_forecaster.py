@@ -126,7 +126,8 @@ class Forecaster:
                                        features=features, split=split, test_start=test_start,
                                        unique_id=unique_id, date_format=date_format)
             self.config = self.search_result_.config
-            self.spec, self.kind = get_model(self.config.model), kind_of(get_model(self.config.model))
+            self.spec = get_model(self.config.model)
+            self.kind = kind_of(self.spec)
         fit_forecasters([FitJob(self, data, target, features, split=split,
                                 test_start=test_start, unique_id=unique_id,
                                 train_rows=train_rows)])

@@ -130,9 +130,8 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     train = df.iloc[:n_train].reset_index(drop=True)  # the test part is never read
     folds = rolling_origins(pd.DatetimeIndex(train["ds"]), space.windows, space.step)
     trials = space.draw()
-    configs = [_apply(base, t) for t in trials]  # every setting checked before any training
-    for c in configs:
-        Forecaster(config=c)
+    configs = [_apply(base, t) for t in trials]
+    checked = [Forecaster(config=c) for c in configs]  # every setting checked before training
     need = max(c.lookback for c in configs) + max(c.horizon for c in configs) + 2
     if len(folds[0].train) < need:
         raise CpjaxInputError(
@@ -141,8 +140,7 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
             "fix: fewer validation windows, a smaller step, shorter lookbacks, or a later "
             "split")
     jobs, owner, groups, group_of = [], [], {}, []
-    for i, (t, c) in enumerate(zip(trials, configs, strict=True)):
-        f = Forecaster(config=c)
+    for i, (t, f) in enumerate(zip(trials, checked, strict=True)):
         dyn = f.kind.dynamic_settings(f)
         hyper = {k: float(v) for k, v in t.items() if k in dyn}
         # dynamic settings stay at the base value in the job's config, so that trials that
