@@ -70,7 +70,6 @@ ROW_BUCKET, VAL_BUCKET = 64, 32
 #: training settings every problem may set for itself (``Problem.hyper``), besides the
 #: optimizer's injectable settings and the module's dynamic fields
 DYNAMIC_TRAIN_SETTINGS = ("epochs", "patience", "min_delta", "l1", "l2", "huber_delta")
-_TRAIN_HYPER = DYNAMIC_TRAIN_SETTINGS
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -451,7 +450,7 @@ def fit_problems(
         opt_names = set(injected) - {"steps_per_epoch"}
     else:
         structure, injected, opt_names = optimizer, (), set()
-    known = set(_TRAIN_HYPER) | opt_names | set(dyn)
+    known = set(DYNAMIC_TRAIN_SETTINGS) | opt_names | set(dyn)
     rows = [_problem_hyper(p, s, config, optimizer, opt_names, dyn, base_model, known)
             for p, s in zip(problems, spe, strict=True)]
     penalty = any(r["l1"] or r["l2"] for r in rows)
@@ -514,7 +513,7 @@ def _problem_hyper(p: Problem, spe: int, config: TrainConfig, optimizer, opt_nam
     for k, v in p.hyper.items():
         if k in dyn:
             h[f"model.{k}"] = float(v)
-        elif k in _TRAIN_HYPER:
+        elif k in DYNAMIC_TRAIN_SETTINGS:
             h[k] = float(v)
     for k, v in h.items():
         _check_hyper(k, v, p.label)
