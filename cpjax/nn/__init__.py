@@ -4,6 +4,7 @@ Networks are Flax modules ``(B, L, F) -> (B, H)``; estimators are statistical mo
 ``fit``/``predict`` (and ``predict_quantiles`` for the statistical peers and ensembles); the peers
 ``persistence``, ``seasonal_naive``, ``autoets``, ``autotheta`` and ``autoarima`` are
 statsforecast's Naive, SeasonalNaive, AutoETS, AutoTheta and AutoARIMA.
+``residual(model, spec)`` makes a model predict the change from the last observed target.
 ``list_models()`` (and ``cpjax models``) lists them all; ``forecast_series`` fits an estimator on
 one series and forecasts from its end.
 """
@@ -70,6 +71,14 @@ from ._registry import (
     make_config as make_config,
     model_names as model_names,
     register_model as register_model,
+)
+from ._residual import (
+    ResidualEstimator as ResidualEstimator,
+    add_last as add_last,
+    forecasts_from_history as forecasts_from_history,
+    is_residual as is_residual,
+    residual as residual,
+    residual_refusal as residual_refusal,
 )
 from ._series import forecast_series as forecast_series
 from ._statsforecast import StatsForecastEstimator as StatsForecastEstimator

@@ -36,6 +36,7 @@ import numpy as np
 from .._errors import CpjaxInputError
 from ._gaussian import GaussianEstimator
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 from ._statespace import statespace_forecasts
 
 __all__ = ["ARIMAConfig", "ARIMAModel", "select_arima_order"]
@@ -226,4 +227,5 @@ register_model(ModelSpec(
     description="(seasonal) ARIMA: d by ADF test, (p,q) by AIC unless order= is given; fixed "
                 "parameters, rolling history; Gaussian (or log-normal) intervals",
     source="Box & Jenkins; statsmodels.tsa.arima; forecasting.md §2",
+    residual_refusal=forecasts_from_history,
 ))

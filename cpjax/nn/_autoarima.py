@@ -18,6 +18,7 @@ import dataclasses
 
 from .._errors import CpjaxInputError
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 from ._statsforecast import StatsForecastEstimator
 
 __all__ = ["AutoARIMAConfig", "AutoARIMAEstimator"]
@@ -96,4 +97,5 @@ register_model(ModelSpec(
     description="the statistical peer AutoARIMA (statsforecast): stepwise auto.arima by AICc; "
                 "fixed coefficients, rolling history; statsforecast's intervals",
     source="Hyndman & Khandakar 2008; statsforecast.models.AutoARIMA",
+    residual_refusal=forecasts_from_history,
 ))

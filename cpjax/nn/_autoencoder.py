@@ -17,7 +17,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
+from ._common import Dropout, check_input, kernel_init, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["AutoencoderConfig", "AutoencoderForecaster", "DenseStack"]
@@ -34,8 +34,6 @@ class AutoencoderConfig:
             model is then an MLP with a bottleneck).
         dropout: dropout rate on the code before the head (training only).
         init: kernel initialiser (``he``, ``xavier``, ``lecun``).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     hidden_size: int = 64
@@ -43,8 +41,6 @@ class AutoencoderConfig:
     recon_weight: float = 1.0
     dropout: float = 0.0
     init: str = "he"
-    residual: bool = False
-    target_index: int = 0
 
 
 class DenseStack(nn.Module):
@@ -92,7 +88,7 @@ class AutoencoderForecaster(nn.Module):
                          cfg.recon_weight * jnp.mean(jnp.square(recon - flat)))
         h = Dropout(cfg.dropout)(code, not train) if uses_dropout(cfg.dropout) else code
         out = DenseStack(cfg.hidden_size, self.horizon, cfg.init, name="head")(h)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 register_model(ModelSpec(

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
+from ._common import Dropout, check_input, kernel_init, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["CNNConfig", "CNNForecaster", "receptive_field"]
@@ -35,8 +35,6 @@ class CNNConfig:
         pool: ``"last"`` (feature at the last step, causal) or ``"mean"`` (average over time).
         dropout: dropout rate before the head (training only).
         init: kernel initialiser (``he``, ``xavier``, ``lecun``).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     channels: int = 32
@@ -46,8 +44,6 @@ class CNNConfig:
     pool: str = "last"
     dropout: float = 0.1
     init: str = "he"
-    residual: bool = False
-    target_index: int = 0
 
 
 def receptive_field(config: CNNConfig) -> int:
@@ -101,7 +97,7 @@ class CNNForecaster(nn.Module):
         pooled = h[:, -1, :] if cfg.pool == "last" else jnp.mean(h, axis=1)
         if uses_dropout(cfg.dropout):
             pooled = self.drop(pooled, not train)
-        return residual_output(x, self.head(pooled), cfg.residual, cfg.target_index)
+        return self.head(pooled)
 
 
 register_model(ModelSpec(

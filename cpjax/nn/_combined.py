@@ -19,7 +19,7 @@ import flax.linen as nn
 from jaxtyping import Array, Float
 
 from ._aspp import ASPP1D
-from ._common import Dropout, check_input, residual_output, uses_dropout
+from ._common import Dropout, check_input, uses_dropout
 from ._ema import EMA1D
 from ._registry import ModelSpec, register_model
 
@@ -38,8 +38,6 @@ class CombinedConfig:
         aspp_dropout: dropout in ASPP (CondConv routing and after the fusion).
         groups: EMA1D groups (must divide ``channels``).
         hidden_size, num_layers, dropout: the LSTM decoder (as in ``lstm``).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target (the Forecaster uses 0).
         unroll: LSTM time steps unrolled per loop iteration (``True``: the whole window).
     """
 
@@ -51,8 +49,6 @@ class CombinedConfig:
     hidden_size: int = 64
     num_layers: int = 2
     dropout: float = 0.1
-    residual: bool = False
-    target_index: int = 0
     unroll: int | bool = True
 
     def __post_init__(self):
@@ -102,7 +98,7 @@ class CombinedForecaster(nn.Module):
             if uses_dropout(cfg.dropout):
                 h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h[:, -1, :])
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 _SRC = "seed 000 §3.2-3.4, Table 3"

@@ -12,26 +12,8 @@ from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError, unknown_name_message
 
-__all__ = ["INITS", "Dropout", "check_input", "kernel_init", "kernel_penalty", "residual_output",
-           "sow_kernel_penalty", "uses_dropout"]
-
-
-def residual_output(
-    x: Float[Array, "batch lookback features"],
-    out: Float[Array, "batch horizon"],
-    residual: bool,
-    target_index: int,
-) -> Float[Array, "batch horizon"]:
-    """Add the last observed target value when the network predicts a change.
-
-    With ``residual=True`` the network's output is read as the change from the last observed
-    (scaled) target, ``x[:, -1, target_index]``; the level is that value plus the change.  The
-    Forecaster always places the target at feature index 0.
-    """
-    if not residual:
-        return out
-    last = x[:, -1, target_index]
-    return out + last[:, None].astype(out.dtype)
+__all__ = ["INITS", "Dropout", "check_input", "kernel_init", "kernel_penalty", "sow_kernel_penalty",
+           "uses_dropout"]
 
 
 def check_input(x: Float[Array, "batch lookback features"], name: str) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from .._errors import CpjaxInputError
 from ._gaussian import GaussianEstimator
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 
 __all__ = ["DriftConfig", "Drift"]
 
@@ -88,4 +89,5 @@ register_model(ModelSpec(
     build=lambda cfg, h: Drift(cfg, h), load=Drift.load,
     description="last value plus the average change over the history (random walk with drift)",
     source="Hyndman & Athanasopoulos, FPP3 §5.2, §5.5",
+    residual_refusal=forecasts_from_history,
 ))

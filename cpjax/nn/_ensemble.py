@@ -96,6 +96,10 @@ def _check_members(members: Sequence[str], params: Mapping[str, Any]) -> None:
                               f"({', '.join(members)}); fix: remove it or add the member")
 
 
+_NO_RESIDUAL = ("its members (statistical peers) forecast from the series history, not from the "
+                "windows; fix: drop residual mode for the ensemble")
+
+
 def _members(cfg, horizon: int) -> list[Any]:
     return [get_model(n).build(make_config(n, cfg.member_params.get(n)), horizon)
             for n in cfg.members]
@@ -232,6 +236,7 @@ register_model(ModelSpec(
     description="mean or median of registered estimators (default persistence, autoets, "
                 "autotheta); quantiles averaged",
     source="Clemen 1989; Lichtendahl, Grushka-Cockayne & Winkler 2013",
+    residual_refusal=lambda cfg: _NO_RESIDUAL,
 ))
 register_model(ModelSpec(
     name="stacked", kind="estimator", config_cls=StackedConfig,
@@ -239,4 +244,5 @@ register_model(ModelSpec(
     description="convex combination of registered estimators per horizon step, weights fitted "
                 "out of fold on rolling origins inside the training part",
     source="Wolpert 1992; Breiman 1996 (stacked regressions)",
+    residual_refusal=lambda cfg: _NO_RESIDUAL,
 ))

@@ -17,6 +17,7 @@ import dataclasses
 
 from .._errors import CpjaxInputError
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 from ._statsforecast import StatsForecastEstimator
 
 __all__ = ["AutoETSConfig", "AutoETSEstimator"]
@@ -77,4 +78,5 @@ register_model(ModelSpec(
     description="the statistical peer AutoETS (statsforecast): ETS chosen by AICc; fixed "
                 "parameters, rolling history; statsforecast's intervals",
     source="Hyndman, Koehler, Ord & Snyder 2008; statsforecast.models.AutoETS",
+    residual_refusal=forecasts_from_history,
 ))

@@ -18,13 +18,14 @@ independent).  Sample paths: call ``apply(v, x, z, method="generate")`` with you
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._common import check_input, kernel_init, residual_output
+from ._common import check_input, kernel_init
 from ._registry import ModelSpec, register_model
 
 __all__ = ["GANConfig", "GANForecaster"]
@@ -43,8 +44,6 @@ class GANConfig:
         predict_draws: 0: predict with ``z = 0``; ``n > 0``: mean over ``n`` fixed draws.
         noise_seed: PRNG seed of those fixed draws.
         init: kernel initialiser (``he``, ``xavier``, ``lecun``).
-        residual: the generator predicts the change from the last observed target.
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     hidden_size: int = 64
@@ -54,8 +53,6 @@ class GANConfig:
     predict_draws: int = 0
     noise_seed: int = 0
     init: str = "he"
-    residual: bool = False
-    target_index: int = 0
 
 
 class _Generator(nn.Module):
@@ -70,8 +67,7 @@ class _Generator(nn.Module):
             x.reshape(x.shape[0], -1)))
         h = nn.relu(nn.Dense(cfg.hidden_size, kernel_init=init, name="hidden")(
             jnp.concatenate([h, z.astype(h.dtype)], axis=-1)))
-        out = nn.Dense(self.horizon, name="out")(h)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return nn.Dense(self.horizon, name="out")(h)
 
 
 class _Discriminator(nn.Module):
@@ -105,6 +101,9 @@ class GANForecaster(nn.Module):
     """
 
     config: GANConfig
+    #: methods besides ``__call__`` whose output is a forecast (residual mode shifts them too,
+    #: see :func:`cpjax.nn.residual`)
+    forecast_methods: ClassVar[tuple[str, ...]] = ("generate",)
     horizon: int = 1
 
     def setup(self):

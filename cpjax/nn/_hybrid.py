@@ -37,7 +37,6 @@ from ._common import (
     Dropout,
     check_input,
     kernel_init,
-    residual_output,
     sow_kernel_penalty,
     uses_dropout,
 )
@@ -65,8 +64,6 @@ class HybridConfig:
         init: kernel initialiser of every layer (``xavier`` = Glorot uniform, seed 003).
         l1, l2: penalties ``l1 * sum|W| + l2 * sum W**2`` over every kernel, added to the
             training loss (sums, not means: they scale with the number of weights, ~1.5e5 here).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
         unroll: LSTM time steps unrolled per loop iteration (``True``: the whole window).
     """
 
@@ -84,8 +81,6 @@ class HybridConfig:
     init: str = "xavier"
     l1: float = 1e-8
     l2: float = 1e-7
-    residual: bool = False
-    target_index: int = 0
     unroll: int | bool = 1
 
 
@@ -165,7 +160,7 @@ class HybridForecaster(nn.Module):
             f = Dropout(cfg.dropout)(f, not train)
         out = nn.Dense(self.horizon, kernel_init=init, name="head")(f)
         sow_kernel_penalty(self, cfg.l1, cfg.l2)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 register_model(ModelSpec(

@@ -8,7 +8,7 @@ from typing import ClassVar
 import flax.linen as nn
 from jaxtyping import Array, Float
 
-from ._common import Dropout, check_input, residual_output, uses_dropout
+from ._common import Dropout, check_input, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["LSTMConfig", "LSTMForecaster"]
@@ -22,8 +22,6 @@ class LSTMConfig:
         hidden_size: units per LSTM layer.
         num_layers: stacked LSTM layers (each reads the full sequence of the one below).
         dropout: dropout rate between layers and before the output head (training only).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
         unroll: time steps unrolled per loop iteration of the recurrence (``True``: the whole
             window). Unrolling removes XLA's per-iteration loop overhead, which dominates on CPU
             for short windows; it lengthens compilation.
@@ -32,8 +30,6 @@ class LSTMConfig:
     hidden_size: int = 64
     num_layers: int = 2
     dropout: float = 0.1
-    residual: bool = False
-    target_index: int = 0
     unroll: int | bool = 1
 
 
@@ -66,7 +62,7 @@ class LSTMForecaster(nn.Module):
             if uses_dropout(cfg.dropout):
                 h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h[:, -1, :])
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 def _unroll(unroll: int | bool, length: int) -> int:

@@ -8,7 +8,7 @@ from typing import ClassVar
 import flax.linen as nn
 from jaxtyping import Array, Float
 
-from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
+from ._common import Dropout, check_input, kernel_init, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["MLPConfig", "MLPForecaster"]
@@ -23,16 +23,12 @@ class MLPConfig:
         num_layers: hidden layers (ReLU), each followed by dropout.
         dropout: dropout rate after each hidden layer (training only).
         init: kernel initialiser (``xavier``, ``lecun``, ``he``).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     hidden_size: int = 64
     num_layers: int = 2
     dropout: float = 0.1
     init: str = "he"
-    residual: bool = False
-    target_index: int = 0
 
 
 class MLPForecaster(nn.Module):
@@ -65,7 +61,7 @@ class MLPForecaster(nn.Module):
             if uses_dropout(cfg.dropout):
                 h = Dropout(cfg.dropout)(h, not train)
         out = nn.Dense(self.horizon, name="head")(h)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 register_model(ModelSpec(

@@ -18,6 +18,7 @@ import dataclasses
 
 from .._errors import CpjaxInputError
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 from ._statsforecast import StatsForecastEstimator
 
 __all__ = ["PersistenceConfig", "Persistence", "SeasonalNaiveConfig", "SeasonalNaive"]
@@ -71,6 +72,7 @@ register_model(ModelSpec(
     description="statsforecast's Naive: the last observed value (random walk); the reference "
                 "row of every table; its Gaussian intervals sigma*sqrt(h)",
     source="forecasting.md §2 reference baselines; statsforecast.models.Naive; FPP3 §5.2, §5.5",
+    residual_refusal=forecasts_from_history,
 ))
 register_model(ModelSpec(
     name="seasonal_naive", kind="estimator", config_cls=SeasonalNaiveConfig,
@@ -78,4 +80,5 @@ register_model(ModelSpec(
     description="statsforecast's SeasonalNaive: the last season repeated; its Gaussian "
                 "intervals sigma*sqrt(floor((h-1)/m)+1)",
     source="statsforecast.models.SeasonalNaive; Hyndman & Athanasopoulos, FPP3 §5.2, §5.5",
+    residual_refusal=forecasts_from_history,
 ))

@@ -16,7 +16,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-from ._common import Dropout, check_input, kernel_init, residual_output, uses_dropout
+from ._common import Dropout, check_input, kernel_init, uses_dropout
 from ._registry import ModelSpec, register_model
 
 __all__ = ["BiLSTM", "CELLS", "RecurrentConfig", "RecurrentForecaster", "bidirectional_lstm",
@@ -33,8 +33,6 @@ class RecurrentConfig:
         dropout: dropout rate between layers and before the head (training only).
         init: input-kernel initialiser (``lecun`` Flax default, ``xavier``, ``he``); recurrent
             kernels are orthogonal.
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
         unroll: time steps unrolled per loop iteration (``True``: the whole window).
     """
 
@@ -42,8 +40,6 @@ class RecurrentConfig:
     num_layers: int = 2
     dropout: float = 0.1
     init: str = "lecun"
-    residual: bool = False
-    target_index: int = 0
     unroll: int | bool = 1
 
 
@@ -129,7 +125,7 @@ class RecurrentForecaster(nn.Module):
                 h = Dropout(cfg.dropout)(h, not train)
         summary = bidirectional_summary(h) if self.cell == "bilstm" else h[:, -1, :]
         out = nn.Dense(self.horizon, name="head")(summary)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 _DESCRIPTIONS = {

@@ -61,6 +61,12 @@ class ModelSpec:
         load: for estimators, ``load(config, horizon, state) -> Estimator``.
         trainer: for networks, the training routine (``cpjax.train.get_trainer``):
             ``"supervised"`` (default) or ``"adversarial"`` (GAN).
+        residual_refusal: whether the model can run in residual mode (predict the change from
+            the last observed target, :func:`cpjax.nn.residual`): ``None`` when every
+            configuration can (every network), else ``why_not(config) -> str | None``, the
+            reason a configuration cannot (``None`` when it can), shown to the user.  An
+            estimator that forecasts from the series history sets
+            :func:`cpjax.nn.forecasts_from_history`.
     """
 
     name: str
@@ -71,6 +77,7 @@ class ModelSpec:
     source: str = ""
     load: Callable[[Any, int, Mapping[str, Any]], Any] | None = None
     trainer: str = "supervised"
+    residual_refusal: Callable[[Any], str | None] | None = None
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

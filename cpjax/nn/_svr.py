@@ -8,6 +8,7 @@ window (direct); ``recursive=True`` fits one one-step SVR on the target's own la
 ``lookback`` values, built from the training rows) and feeds its forecasts back in, as seed 002's
 output model does.  ``normalize="window_mean"`` divides each window and its target by the mean of
 the window's target values (and multiplies the forecast back), which makes the model scale-free.
+Residual mode (fit the change from the last value) is :func:`cpjax.nn.residual`, direct only.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ __all__ = ["SVRConfig", "SVRModel"]
 @dataclasses.dataclass(frozen=True)
 class SVRConfig:
     """Attributes: C, epsilon and gamma of sklearn.svm.SVR (RBF kernel).
-    ``residual``: fit the change from the last observed target (``X[:, -1, target_index]``) and
-    add it back, so forecasts can leave the range of the training levels (direct strategy only).
     ``recursive``: one one-step SVR iterated over the horizon (target-only windows).
     ``normalize``: ``"none"`` or ``"window_mean"``."""
 
@@ -36,7 +35,6 @@ class SVRConfig:
     epsilon: float = 0.01
     gamma: str | float = "scale"
     target_index: int = 0
-    residual: bool = False
     recursive: bool = False
     normalize: str = "none"
 
@@ -44,9 +42,6 @@ class SVRConfig:
         if self.normalize not in ("none", "window_mean"):
             raise CpjaxInputError(f"normalize must be 'none' or 'window_mean', got "
                                   f"{self.normalize!r}")
-        if self.recursive and self.residual:
-            raise CpjaxInputError("residual=True needs the direct strategy; fix: drop one of "
-                                  "residual / recursive")
 
 
 class SVRModel:
@@ -98,7 +93,7 @@ class SVRModel:
         X = np.asarray(X, dtype=np.float64)
         scale = self._scale(X[:, :, cfg.target_index])
         flat = X.reshape(len(X), -1) / scale
-        y = (np.asarray(y, dtype=np.float64) - self._base(X)) / scale
+        y = np.asarray(y, dtype=np.float64) / scale
         self.parts = [self._fit_one(flat, y[:, h], cfg) for h in range(self.horizon)]
         return self
 
@@ -117,12 +112,7 @@ class SVRModel:
         scale = self._scale(X[:, :, self.config.target_index])
         flat = X.reshape(len(X), -1) / scale
         cols = [self._eval(part, flat) for part in self.parts]
-        return np.stack(cols, axis=1) * scale + self._base(X)
-
-    def _base(self, X) -> np.ndarray:
-        if not self.config.residual:
-            return np.zeros((len(X), 1))
-        return np.asarray(X, dtype=np.float64)[:, -1, self.config.target_index][:, None]
+        return np.stack(cols, axis=1) * scale
 
     def state_dict(self) -> dict[str, Any]:
         return {"parts": [{k: np.asarray(v).tolist() for k, v in p.items()} for p in self.parts]}
@@ -140,4 +130,8 @@ register_model(ModelSpec(
     description="support-vector regression (RBF) on flattened windows (scikit-learn); direct "
                 "or recursive",
     source="Drucker et al. 1997; seeds 002/003 comparison models",
+    residual_refusal=lambda cfg: (
+        "the recursive strategy feeds its own one-step forecasts back as lags and fits on the "
+        "series, not on the window targets; fix: recursive=False (direct) or drop residual "
+        "mode" if cfg.recursive else None),
 ))

@@ -17,6 +17,7 @@ import dataclasses
 
 from .._errors import CpjaxInputError
 from ._registry import ModelSpec, register_model
+from ._residual import forecasts_from_history
 from ._statsforecast import StatsForecastEstimator
 
 __all__ = ["AutoThetaConfig", "AutoThetaEstimator"]
@@ -78,4 +79,5 @@ register_model(ModelSpec(
                 "fixed parameters, rolling history; statsforecast's simulated intervals",
     source="Assimakopoulos & Nikolopoulos 2000; Fiorucci et al. 2016; "
            "statsforecast.models.AutoTheta",
+    residual_refusal=forecasts_from_history,
 ))

@@ -17,7 +17,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from .._errors import CpjaxInputError
-from ._common import check_input, residual_output
+from ._common import check_input
 from ._registry import ModelSpec, register_model
 
 __all__ = ["TransformerConfig", "TransformerForecaster", "sinusoidal_positions"]
@@ -35,8 +35,6 @@ class TransformerConfig:
         dropout: dropout rate on attention weights and block outputs (training only).
         positional: ``"sinusoidal"`` or ``"none"`` (order-blind; for tests and ablations).
         pool: ``"last"`` (token of the last step) or ``"mean"`` (average over steps).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     d_model: int = 32
@@ -46,8 +44,6 @@ class TransformerConfig:
     dropout: float = 0.1
     positional: str = "sinusoidal"
     pool: str = "last"
-    residual: bool = False
-    target_index: int = 0
 
 
 def sinusoidal_positions(length: int, width: int) -> np.ndarray:
@@ -119,7 +115,7 @@ class TransformerForecaster(nn.Module):
         cfg = self.config
         h = self.encode(x, train)
         pooled = h[:, -1, :] if cfg.pool == "last" else jnp.mean(h, axis=1)
-        return residual_output(x, self.head(pooled), cfg.residual, cfg.target_index)
+        return self.head(pooled)
 
 
 register_model(ModelSpec(

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from ._autoencoder import DenseStack
-from ._common import check_input, residual_output
+from ._common import check_input
 from ._registry import ModelSpec, register_model
 
 __all__ = ["VAEConfig", "VAEForecaster", "gaussian_kl"]
@@ -37,8 +37,6 @@ class VAEConfig:
         beta: weight of the KL term (per window, summed over latent dimensions).
         recon_weight: weight of the reconstruction MSE (mean over the window's elements).
         init: kernel initialiser (``he``, ``xavier``, ``lecun``).
-        residual: predict the change from the last observed target (level = last + change).
-        target_index: feature index of the target in the input windows (the Forecaster uses 0).
     """
 
     hidden_size: int = 64
@@ -46,8 +44,6 @@ class VAEConfig:
     beta: float = 0.01
     recon_weight: float = 1.0
     init: str = "he"
-    residual: bool = False
-    target_index: int = 0
 
 
 def gaussian_kl(mu: Float[Array, "batch latent"], logvar: Float[Array, "batch latent"]
@@ -93,7 +89,7 @@ class VAEForecaster(nn.Module):
                      cfg.recon_weight * jnp.mean(jnp.square(recon - flat)))
             self.sow("losses", "kl", cfg.beta * gaussian_kl(mu, logvar))
         out = DenseStack(cfg.hidden_size, self.horizon, cfg.init, name="head")(z)
-        return residual_output(x, out, cfg.residual, cfg.target_index)
+        return out
 
 
 register_model(ModelSpec(

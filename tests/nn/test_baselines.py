@@ -19,6 +19,7 @@ from cpjax.nn import (
     PersistenceConfig,
     SVRConfig,
     SVRModel,
+    residual,
 )
 
 
@@ -80,7 +81,7 @@ def test_svr_matches_sklearn():
 def test_lstm_residual_adds_last_target():
     x = jax.random.normal(jax.random.key(0), (4, 6, 3))
     plain = LSTMForecaster(LSTMConfig(hidden_size=4, num_layers=1, dropout=0.0), 2)
-    resid = LSTMForecaster(LSTMConfig(hidden_size=4, num_layers=1, dropout=0.0, residual=True), 2)
+    resid = residual(plain, "lstm")
     v = plain.init(jax.random.key(1), x)
     diff = resid.apply(v, x) - plain.apply(v, x)
     np.testing.assert_allclose(np.asarray(diff), np.repeat(np.asarray(x[:, -1, :1]), 2, 1), rtol=1e-6)

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from cpjax._errors import CpjaxInputError
-from cpjax.nn import ASPP1D, EMA1D, AtrousConv1D, CombinedConfig, CombinedForecaster, CondConv1D
+from cpjax.nn import (
+    ASPP1D,
+    EMA1D,
+    AtrousConv1D,
+    CombinedConfig,
+    CombinedForecaster,
+    CondConv1D,
+    residual,
+)
 from cpjax.train import init_variables
 
 
@@ -193,10 +201,10 @@ def test_combined_config_json_round_trip_keeps_rates_tuple():
 
 
 def test_combined_residual_adds_last_target():
-    cfg = CombinedConfig(channels=4, groups=2, hidden_size=4, num_layers=1, residual=True)
+    cfg = CombinedConfig(channels=4, groups=2, hidden_size=4, num_layers=1)
     x = jax.random.normal(jax.random.key(1), (3, 10, 2))
-    m_res = CombinedForecaster(cfg, 1)
-    m_lvl = CombinedForecaster(CombinedConfig(**{**cfg.__dict__, "residual": False}), 1)
+    m_lvl = CombinedForecaster(cfg, 1)
+    m_res = residual(m_lvl, "aspp_ema_lstm")
     p, s = jax.jit(lambda k: init_variables(m_res, k, x[:1]))(jax.random.key(2))
     v = {"params": p, "batch_stats": s}
     diff = (jax.jit(lambda v: m_res.apply(v, x, train=False))(v)

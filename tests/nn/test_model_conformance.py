@@ -1,8 +1,10 @@
 """One conformance suite that every registered model passes (forecasting.md §2).
 
 Enrolment is automatic: every name in the registry is a test case. Networks: shapes, jit,
-finite gradients, determinism under a seed, save/load round trip, batch independence.
-Estimators: shapes, determinism, JSON state round trip, batch independence, no look-ahead.
+finite gradients, determinism under a seed, save/load round trip, batch independence, residual
+mode (same parameter tree, output + last target).  Estimators: shapes, determinism, JSON state
+round trip, batch independence, no look-ahead, residual mode (fitted on the changes) or its
+refusal.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from cpjax.nn import get_model, make_config, model_names
-from cpjax.train import init_variables, load_pytree, save_pytree
+from cpjax import CpjaxInputError
+from cpjax.nn import get_model, make_config, model_names, residual, residual_refusal
+from cpjax.train import dynamic_fields, init_variables, load_pytree, save_pytree
 
 NETWORKS = [n for n in model_names() if get_model(n).kind == "network"]
 ESTIMATORS = [n for n in model_names() if get_model(n).kind == "estimator"]
@@ -114,6 +117,32 @@ def test_network_batch_independence(name):
     np.testing.assert_allclose(np.asarray(full[:3]), np.asarray(part), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("name", NETWORKS)
+def test_network_residual_mode(name):
+    """Residual mode keeps the parameter tree (values under a seed included) and adds the last
+    observed target (here feature 1) to the plain model's output, under jit too."""
+    spec = get_model(name)
+    module = _build(name, 2)
+    wrapped = residual(module, spec, target_index=1)
+    x = _x(5)
+    p, s = init_variables(module, jax.random.key(3), x[:1])
+    pr, sr = init_variables(wrapped, jax.random.key(3), x[:1])
+    assert jax.tree_util.tree_structure((p, s)) == jax.tree_util.tree_structure((pr, sr))
+    for a, b in zip(jax.tree_util.tree_leaves((p, s)), jax.tree_util.tree_leaves((pr, sr)),
+                    strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    v = {"params": p, **({"batch_stats": s} if s else {})}
+    plain = np.asarray(module.apply(v, x, train=False))
+    out = np.asarray(jax.jit(lambda v, x: wrapped.apply(v, x, train=False))(v, x))
+    np.testing.assert_allclose(out, plain + np.asarray(x[:, -1, 1:2]), rtol=1e-6, atol=1e-6)
+    # what the training engine relies on: config, clone(config=...), dynamic fields, hashing
+    assert wrapped.config == module.config
+    assert dynamic_fields(wrapped) == dynamic_fields(module)
+    assert type(wrapped.clone(config=module.config)) is type(wrapped)
+    assert wrapped == residual(module, spec, target_index=1)
+    assert hash(wrapped) == hash(residual(module, spec, target_index=1))
+
+
 def _series_and_windows(n=160, seed=0):
     rng = np.random.default_rng(seed)
     y = np.zeros(n)
@@ -170,3 +199,27 @@ def test_estimator_no_lookahead(name):
         np.testing.assert_allclose(m.predict_quantiles(X[sel], origin[sel], y2, [0.1, 0.9]),
                                    m.predict_quantiles(X[sel], origin[sel], y, [0.1, 0.9]),
                                    rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_estimator_residual_mode(name):
+    """An estimator either refuses residual mode with a reason and a fix, or, wrapped, equals
+    the plain estimator fitted on the changes from the last value, plus that value."""
+    spec = get_model(name)
+    cfg = make_config(name, SMALL.get(name))
+    y, X, Y, origin = _series_and_windows()
+    tr, te = slice(0, 100), slice(100, None)
+    why = residual_refusal(spec, cfg)
+    if why is not None:
+        assert "fix:" in why
+        with pytest.raises(CpjaxInputError, match="cannot run in residual mode.*fix:"):
+            residual(spec.build(cfg, 2), spec, cfg)
+        return
+    m = residual(spec.build(cfg, 2), spec, cfg).fit(X[tr], Y[tr], origin[tr], y)
+    last = X[:, -1, :1].astype(np.float64)
+    ref = spec.build(cfg, 2).fit(X[tr], Y[tr] - last[tr], origin[tr], y)
+    np.testing.assert_array_equal(m.predict(X[te], origin[te], y),
+                                  ref.predict(X[te], origin[te], y) + last[te])
+    again = residual(spec.load(cfg, 2, json.loads(json.dumps(m.state_dict()))), spec, cfg)
+    np.testing.assert_allclose(again.predict(X[te], origin[te], y),
+                               m.predict(X[te], origin[te], y), rtol=1e-9, atol=1e-12)

@@ -3,7 +3,8 @@
 Hand-written numpy cells with the same weights (RNN, GRU, BiLSTM), causality and receptive
 field (CNN), permutation equivariance/invariance (Transformer), closed-form and numerically
 integrated KL (VAE), reconstruction and penalty terms recomputed in numpy (autoencoder, hybrid),
-the attention gate's weights (hybrid), GAN prediction noise, and ``residual`` for every model.
+the attention gate's weights (hybrid) and GAN prediction noise.  Residual mode for every network
+is in ``test_model_conformance.py``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from cpjax.nn import (
     VAEConfig,
     VAEForecaster,
     gaussian_kl,
-    get_model,
-    make_config,
     receptive_field,
     sinusoidal_positions,
 )
@@ -274,25 +273,3 @@ def test_hybrid_fusions_wire_the_branches():
     # Xavier (Glorot uniform): |W| <= sqrt(6 / (fan_in + fan_out))
     k = np.asarray(par["params"]["fusion"]["kernel"])
     assert np.abs(k).max() <= np.sqrt(6 / (11 + 6))
-
-
-# ------------------------------------------------------------------ residual, every model
-ZOO = ["mlp", "rnn", "gru", "bilstm", "cnn", "transformer", "autoencoder", "vae", "gan",
-       "hybrid", "hybrid_cascade"]
-TINY = {"mlp": {"hidden_size": 4}, "rnn": {"hidden_size": 4}, "gru": {"hidden_size": 4},
-        "bilstm": {"hidden_size": 4}, "cnn": {"channels": 4},
-        "transformer": {"d_model": 4, "num_heads": 1, "ff_size": 4, "num_layers": 1},
-        "autoencoder": {"hidden_size": 4}, "vae": {"hidden_size": 4},
-        "gan": {"hidden_size": 4}, "hybrid": {**SMALL_HYBRID, "lstm_layers": 1},
-        "hybrid_cascade": {**SMALL_HYBRID, "lstm_layers": 1}}
-
-
-@pytest.mark.parametrize("name", ZOO)
-def test_residual_adds_the_last_target(name):
-    spec = get_model(name)
-    x = _x((3, 6, 2), seed=4)
-    plain = spec.build(make_config(name, {**TINY[name], "target_index": 1}), 2)
-    resid = spec.build(make_config(name, {**TINY[name], "target_index": 1, "residual": True}), 2)
-    v = plain.init(jax.random.key(0), x)
-    diff = np.asarray(resid.apply(v, x)) - np.asarray(plain.apply(v, x))
-    np.testing.assert_allclose(diff, np.repeat(x[:, -1, 1:2], 2, axis=1), rtol=1e-5, atol=1e-5)
