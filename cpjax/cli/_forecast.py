@@ -69,7 +69,8 @@ def _training_options(p: argparse.ArgumentParser, optimizer: bool = True) -> Non
     p.add_argument("--patience", type=nonneg_int, default=20,
                    help="early-stopping patience in epochs (0: off)")
     p.add_argument("--residual", action="store_true",
-                   help="networks predict the change from the last value")
+                   help="the model predicts the change from the last value (networks, direct "
+                   "svr)")
 
 
 def _step(text: str) -> str | int:

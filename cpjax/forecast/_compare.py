@@ -25,7 +25,7 @@ from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, write_config
 from .._progress import status
 from ..evaluate import comparison_tests, format_table, plot_forecast
-from ..nn import get_model, model_names
+from ..nn import get_model, model_names, residual_refusal
 from ._config import ForecasterConfig
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
@@ -47,7 +47,8 @@ class ModelChoice:
     """One row of a comparison: a label, the registry model and its overrides.
 
     ``NAME-residual`` (e.g. ``lstm-residual``) is the registry model ``NAME`` predicting the
-    change from the last value (``residual=True``); ``NAME-level`` forces ``residual=False``.
+    change from the last value (``residual=True``, :func:`cpjax.nn.residual`); ``NAME-level``
+    forces ``residual=False``.  Both need a model whose registry entry supports residual mode.
     """
 
     label: str
@@ -68,10 +69,11 @@ def parse_models(names: Sequence[str] | None) -> list[ModelChoice]:
         for suffix, flag in (("-residual", True), ("-level", False)):
             if name.endswith(suffix) and name not in model_names():
                 model, residual = name[: -len(suffix)], flag
-        spec = get_model(model)
-        fields = {f.name for f in dataclasses.fields(spec.config_cls)}
-        if residual is not None and "residual" not in fields:
-            raise CpjaxInputError(f"{name!r}: {model!r} has no residual option; fix: use {model!r}")
+        spec = get_model(model)  # unknown names raise with close matches
+        why = residual_refusal(spec) if residual is not None else None
+        if why:
+            raise CpjaxInputError(f"{name!r}: {model!r} cannot run in residual mode: {why} "
+                                  f"(or list it as {model!r})")
         if name in seen:
             raise CpjaxInputError(f"model {name!r} is listed twice; fix: list each model once")
         seen.add(name)

@@ -14,7 +14,7 @@ import pandas as pd
 from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..evaluate import quantile_column
-from ..nn import get_model, make_config
+from ..nn import get_model, make_config, residual, residual_refusal
 from ..optim import optimizer_config
 from ..train import Problem, TrainConfig, predict_network
 from ._config import ForecasterConfig
@@ -58,9 +58,12 @@ class Forecaster:
         base.update(settings)
         if hyper:
             base["model_params"] = {**base.get("model_params", {}), **hyper}
-        self.config = ForecasterConfig.from_dict(base)
+        self.config = ForecasterConfig.from_dict(legacy_residual_params(base))
         spec = get_model(self.config.model)
-        make_config(self.config.model, self._model_params(spec))  # validates hyperparameters
+        cfg = make_config(self.config.model, self._model_params())  # validates them
+        if self.config.residual and (why := residual_refusal(spec, cfg)):
+            raise CpjaxInputError(f"residual=True: {spec.name!r} cannot run in residual mode: "
+                                  f"{why}")
         self.spec, self.kind = spec, kind_of(spec)  # chosen once; owns what differs by kind
         self.kind.check(self)
         self.refiner_ = None
@@ -74,21 +77,21 @@ class Forecaster:
         self.fitted_ = False
 
     # ----------------------------------------------------------------- helpers
-    def _model_params(self, spec=None) -> dict[str, Any]:
-        spec = spec or get_model(self.config.model)
-        params = dict(self.config.model_params)
-        names = {f.name for f in dataclasses.fields(spec.config_cls)}
-        if self.config.residual is not None and "residual" in names:
-            params["residual"] = self.config.residual
-        return params
+    def _model_params(self) -> dict[str, Any]:
+        return dict(self.config.model_params)
 
     def _optimizer(self):
         c = self.config
         return optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
 
     def _build(self):
-        return self.spec.build(make_config(self.config.model, self._model_params()),
-                               self.config.horizon)
+        cfg = make_config(self.config.model, self._model_params())
+        return self._as_configured(self.spec.build(cfg, self.config.horizon), cfg)
+
+    def _as_configured(self, model, cfg):
+        """``model`` (built or loaded from ``cfg``) in residual mode when ``residual`` is set;
+        the Forecaster's windows have the target at feature 0."""
+        return residual(model, self.spec, cfg) if self.config.residual else model
 
     @property
     def name(self) -> str:
@@ -367,6 +370,32 @@ class Forecaster:
         self.history_ = None
         self.fitted_ = True
         return self
+
+
+def legacy_residual_params(settings: dict[str, Any]) -> dict[str, Any]:
+    """Forecaster settings written before residual mode was a wrapper (``cpjax.nn.residual``),
+    in today's form: a ``"residual"`` model hyperparameter becomes the ``residual`` setting (a
+    ``residual`` setting that is not ``None`` wins, as it did), and a ``"target_index"`` that the
+    model no longer has (networks read it only in residual mode) is dropped when it is 0, the
+    Forecaster's target feature.  Models whose config still has those fields keep them."""
+    params = dict(settings.get("model_params") or {})
+    if "residual" not in params and "target_index" not in params:
+        return settings
+    model = settings.get("model", ForecasterConfig.model)
+    fields = {f.name for f in dataclasses.fields(get_model(model).config_cls)}
+    out = dict(settings)
+    if "residual" in params and "residual" not in fields:
+        flag = params.pop("residual")
+        if out.get("residual") is None:
+            out["residual"] = bool(flag)
+    if "target_index" in params and "target_index" not in fields:
+        if params["target_index"] != 0:
+            raise CpjaxInputError(f"model_params target_index={params['target_index']!r}: "
+                                  f"{model!r} has no target_index setting (the Forecaster puts "
+                                  "the target at feature 0); fix: remove it")
+        del params["target_index"]
+    out["model_params"] = params
+    return out
 
 
 def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:

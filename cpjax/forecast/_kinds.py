@@ -161,13 +161,13 @@ class EstimatorKind(ModelKind):
         from ..nn import make_config
 
         state = json.loads((path / "estimator.json").read_text())
-        f.estimator_ = f.spec.load(make_config(f.config.model, f._model_params()),
-                                   f.config.horizon, state)
+        cfg = make_config(f.config.model, f._model_params())
+        f.estimator_ = f._as_configured(f.spec.load(cfg, f.config.horizon, state), cfg)
 
     def comparison_settings(self, d, residual, same_model):
         d["seeds"] = 1  # deterministic: one fit
-        d["residual"] = None
-        d["model_params"] = {"residual": True} if residual else {}
+        d["residual"] = True if residual else None  # only a NAME-residual label, not the base's
+        d["model_params"] = {}
         d["refiner"] = None  # the refiner corrects a network; statistical peers run as they are
         return d
 

@@ -15,7 +15,8 @@ import pytest
 
 from cpjax import CpjaxInputError
 from cpjax.data import demo_market
-from cpjax.forecast import Forecaster
+from cpjax.forecast import Forecaster, ForecasterConfig
+from cpjax.nn import is_residual
 
 SMALL = dict(epochs=3, hidden_size=8, num_layers=1, batch_size=64)
 
@@ -63,7 +64,8 @@ def test_save_load_new_process_identical(df, tmp_path):
     here = f.predict(tmp_path / "d.csv")["lstm"].to_numpy()
     code = textwrap.dedent(f"""
         import json, sys
-        from cpjax.forecast import Forecaster
+        from cpjax.forecast import Forecaster, ForecasterConfig
+from cpjax.nn import is_residual
         p = Forecaster.load({str(tmp_path / 'm')!r}).predict({str(tmp_path / 'd.csv')!r})
         json.dump(p["lstm"].tolist(), sys.stdout)
     """)
@@ -102,7 +104,12 @@ def test_cross_validation_has_cutoffs_and_no_lookahead(df):
 
 def test_residual_switch_and_bad_settings(df):
     f = Forecaster("lstm", residual=True, **SMALL)
-    assert f._model_params()["residual"] is True
+    assert f.config.residual is True and "residual" not in f.config.model_params
+    assert is_residual(f._build()) and not is_residual(Forecaster("lstm", **SMALL)._build())
+    with pytest.raises(CpjaxInputError, match="'arima' cannot run in residual mode.*fix:"):
+        Forecaster("arima", residual=True)
+    with pytest.raises(CpjaxInputError, match="recursive=False"):
+        Forecaster("svr", residual=True, recursive=True)
     with pytest.raises(CpjaxInputError, match="hidden_sise"):
         Forecaster("lstm", hidden_sise=3)
     with pytest.raises(CpjaxInputError, match="did you mean 'lstm'"):
@@ -144,3 +151,42 @@ def test_saved_config_with_an_unknown_key_is_refused(tmp_path):
     (tmp_path / "m" / "forecaster.json").write_text(json.dumps(meta))
     with pytest.raises(CpjaxInputError, match="lookbak.*did you mean 'lookback'"):
         Forecaster.load(tmp_path / "m")
+
+
+def _as_written_before_the_residual_wrapper(folder: Path) -> None:
+    """Rewrite a saved forecaster's settings as earlier versions wrote them: residual mode as
+    a model hyperparameter (with target_index, which networks had), the ``residual`` setting
+    unset."""
+    meta = json.loads((folder / "forecaster.json").read_text())
+    meta["config"]["model_params"].update(residual=meta["config"]["residual"], target_index=0)
+    meta["config"]["residual"] = None
+    (folder / "forecaster.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("model, hyper", [("lstm", SMALL), ("svr", {})])
+def test_legacy_residual_model_param_loads_and_predicts_the_same(df, tmp_path, model, hyper):
+    f = Forecaster(model, residual=True, **hyper).fit(df, "close")
+    f.save(tmp_path / "m")
+    _as_written_before_the_residual_wrapper(tmp_path / "m")
+    g = Forecaster.load(tmp_path / "m")
+    assert g.config.residual is True
+    assert "residual" not in g.config.model_params
+    # a network no longer has target_index (dropped); SVR still reads it (kept)
+    assert ("target_index" in g.config.model_params) == (model == "svr")
+    np.testing.assert_array_equal(g.predict(df)[model], f.predict()[model])
+
+
+def test_legacy_residual_model_param_conversion():
+    cfg = lambda **kw: ForecasterConfig(model="lstm", epochs=1, **kw)  # noqa: E731
+    assert Forecaster(config=cfg(model_params={"residual": True})).config.residual is True
+    f = Forecaster(config=cfg(model_params={"residual": False, "hidden_size": 4}))
+    assert f.config.residual is False and f.config.model_params == {"hidden_size": 4}
+    # the residual setting wins over the old hyperparameter, as it did
+    f = Forecaster(config=cfg(residual=False, model_params={"residual": True}))
+    assert f.config.residual is False and not is_residual(f._build())
+    with pytest.raises(CpjaxInputError, match="target_index=2.*fix: remove it"):
+        Forecaster(config=cfg(model_params={"residual": True, "target_index": 2}))
+    with pytest.raises(CpjaxInputError, match="residal"):  # other unknown names stay errors
+        Forecaster(config=cfg(model_params={"residal": True}))
+    with pytest.raises(CpjaxInputError, match="cannot run in residual mode"):
+        Forecaster(config=ForecasterConfig(model="autoets", model_params={"residual": True}))
