@@ -61,9 +61,6 @@ def main():
         name = model + ("-residual" if extra.get("residual") else "")
         extra = dict(extra)
         name = extra.pop("label", name)
-        if model == "svr" and extra.pop("residual", False):
-            extra["model_params"] = {"residual": True}
-            name = "svr-residual"
         cfg = ForecasterConfig(model=model, **{**base, **extra,
                                                "seeds": seeds if model == "lstm" else 1})
         t0 = time.perf_counter()
