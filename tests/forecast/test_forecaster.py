@@ -64,8 +64,7 @@ def test_save_load_new_process_identical(df, tmp_path):
     here = f.predict(tmp_path / "d.csv")["lstm"].to_numpy()
     code = textwrap.dedent(f"""
         import json, sys
-        from cpjax.forecast import Forecaster, ForecasterConfig
-from cpjax.nn import is_residual
+        from cpjax.forecast import Forecaster
         p = Forecaster.load({str(tmp_path / 'm')!r}).predict({str(tmp_path / 'd.csv')!r})
         json.dump(p["lstm"].tolist(), sys.stdout)
     """)
