@@ -121,11 +121,15 @@ def make_config(name: str, overrides: Mapping[str, Any] | None = None) -> Any:
 
 
 def list_models() -> list[dict[str, Any]]:
-    """One dict per registered model: name, kind, description, source and default settings."""
+    """One dict per registered model: name, kind, description, source, default settings and
+    ``residual``: whether residual mode applies to those settings."""
+    from ._residual import residual_refusal  # imports this module
+
     rows = []
     for name in model_names():
         spec = _REGISTRY[name]
         defaults = dataclasses.asdict(spec.config_cls())
         rows.append({"name": name, "kind": spec.kind, "description": spec.description,
-                     "source": spec.source, "defaults": defaults})
+                     "source": spec.source, "defaults": defaults,
+                     "residual": residual_refusal(spec) is None})
     return rows

@@ -16,6 +16,7 @@ from cpjax.nn import (
     add_last,
     get_model,
     is_residual,
+    list_models,
     make_config,
     model_names,
     residual,
@@ -82,9 +83,11 @@ def test_refusals_say_why_and_how_to_fix():
 
 
 def test_every_network_supports_residual_mode():
+    listed = {r["name"]: r["residual"] for r in list_models()}  # cpjax models --json
     for name in model_names():
         if get_model(name).kind == "network":
-            assert residual_refusal(name) is None, name
+            assert residual_refusal(name) is None and listed[name], name
+    assert listed["svr"] and not listed["persistence"]
 
 
 def test_estimator_wrapper_fits_changes():
