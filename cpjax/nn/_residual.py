@@ -118,8 +118,8 @@ def _residual_class(cls: type[nn.Module]) -> type[nn.Module]:
     def shifted(name: str) -> Callable[..., Any]:
         inner = getattr(cls, name)
 
-        @functools.wraps(inner)
-        def method(self, x, *args, **kwargs):
+        @functools.wraps(inner, updated=())  # not inner's __dict__: its "compact" mark stays
+        def method(self, x, *args, **kwargs):  # on inner, which this plain method calls
             return add_last(x, inner(self, x, *args, **kwargs), self.target_index)
 
         return method
