@@ -110,7 +110,8 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> run = run_ablation(demo_market(), None, config=ForecasterConfig(epochs=2))  # doctest: +SKIP
+        >>> cfg = ForecasterConfig().with_settings({"epochs": 2})
+        >>> run = run_ablation(demo_market(), None, config=cfg)  # doctest: +SKIP
     """
     config = config or ForecasterConfig()
     df, source = load_frame(data, unique_id)
@@ -123,11 +124,11 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
     plan = [(n, ABLATION_ROWS[n]) for n in names] + ([NAIVE_ROW] if naive_stacking else [])
     plan += [(r, {"model": r, "seeds": 1, "residual": None}) for r in references]
     n_train, features, report = split_and_select(df, target, features, select, split, test_start)
-    base = {**config.to_dict(), "model_params": {}, "refiner": None, "refiner_params": {}}
+    base = dataclasses.replace(config, model_params={}, refiner=None)
     frames, seeds, timings, used = [], {}, {}, None
-    forecasters = {label: Forecaster(config=ForecasterConfig.from_dict({**base, **row}))
+    forecasters = {label: Forecaster(config=base.with_settings(row))
                    for label, row in plan}  # every model name checked before any training
-    bar = progress_bar(len(plan), "ablation", "model", config.progress)
+    bar = progress_bar(len(plan), "ablation", "model", config.train.progress)
     for k, (label, f) in enumerate(forecasters.items()):
         status(f"ablation: fitting {label} ({k + 1}/{len(plan)})")
         t0 = time.perf_counter()
@@ -161,11 +162,12 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
             fc.to_csv(tmp / "forecasts.csv", index=False)
             table.to_csv(tmp / "table.csv", index=False)
             span = f"{fc['ds'].min().date()} .. {fc['ds'].max().date()}"
+            t = config.train
             head = (f"Seed 000 Table 3 layout on {source}: target {target}, inputs "
-                    f"{', '.join(used.features_)}; lookback {config.lookback}, horizon "
-                    f"{config.horizon}; training part up to {used.train_end_.date()}, test "
-                    f"{span} ({len(fc)} forecasts); networks: up to {config.epochs} epochs, "
-                    f"seeds {config.seed}..{config.seed + config.seeds - 1}, "
+                    f"{', '.join(used.features_)}; lookback {config.data.lookback}, horizon "
+                    f"{config.data.horizon}; training part up to {used.train_end_.date()}, test "
+                    f"{span} ({len(fc)} forecasts); networks: up to {config.train.epochs} epochs, "
+                    f"seeds {t.seed}..{t.seed + t.n_seeds - 1}, "
                     f"{'residual (change from the last close)' if config.residual else 'level'} "
                     "output. Price scale, then `_mm` on the training min-max scale.\n\n")
             (tmp / "table.md").write_text(head + ablation_table(table) + "\n")

@@ -62,7 +62,7 @@ class BacktestRun:
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
                     refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
     # the origins fix each test block (rolling_origins checks them): no minimum test size here
-    cfg = dataclasses.replace(model_config(base, choice), min_test=1)
+    cfg = model_config(base, choice).with_settings({"min_test": 1})
     fitting = folds if refit else folds[:1]
     status(f"backtest: fitting {choice.label} at {len(fitting)} origin(s)"
            f"{' as one batch' if len(fitting) > 1 else ''}")
@@ -121,7 +121,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     Example:
         >>> from cpjax.data import demo_market
         >>> run = backtest(demo_market(n_days=400), models=["drift"], n_windows=3, step=20,
-        ...                config=ForecasterConfig(lookback=10), target="close")
+        ...                config=ForecasterConfig(data=DataConfig(lookback=10)), target="close")
         >>> run.metrics_by_cutoff["cutoff"].nunique()
         3
     """
@@ -134,7 +134,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     df, source = load_frame(data, unique_id)
     target = resolve_target(df, target, source)
     folds = rolling_origins(pd.DatetimeIndex(df["ds"]), n_windows, step, mode)
-    need = base.lookback + base.horizon + 2
+    need = base.data.lookback + base.data.horizon + 2
     if len(folds[0].train) < need:
         raise CpjaxInputError(
             f"{source} has {len(folds[0].train)} rows before the first of {n_windows} origins "
@@ -151,7 +151,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     frames, fit_times = [], {}
     for ch in choices:  # every name and setting checked before any training
         Forecaster(config=model_config(base, ch))
-    bar = progress_bar(len(choices), "backtest", "model", base.progress)
+    bar = progress_bar(len(choices), "backtest", "model", base.train.progress)
     for ch in choices:
         fr, fit_s = _fold_forecasts(df, folds, ch, base, target, features, refit, levels,
                                     cal_fraction)

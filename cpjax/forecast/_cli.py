@@ -143,18 +143,23 @@ def _forecast_global(args: argparse.Namespace, data) -> int:
     return 0
 
 
+#: Options of the model and training whose value is the flat setting of the same name.
+_SETTING_OPTIONS = ("model", "optimizer", "learning_rate", "loss", "lookback", "horizon", "epochs",
+                    "batch_size", "patience", "seeds", "seed", "refiner")
+
+
 def base_config(args: argparse.Namespace):
     """The :class:`ForecasterConfig` of the model and training options (forecast, tune, compare,
-    backtest; options a command lacks keep the config's defaults)."""
+    backtest, ablation; options a command lacks, and forecast's unset ``--model``, keep the
+    config's defaults)."""
     from ._config import ForecasterConfig
 
-    return ForecasterConfig(
-        model=getattr(args, "model", None) or "lstm", optimizer=args.optimizer, learning_rate=args.learning_rate,
-        optimizer_params=dict(getattr(args, "optimizer_option", [])),
-        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
-        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=progress_flag(args),
-        refiner=getattr(args, "refiner", None))
+    settings = {k: getattr(args, k) for k in _SETTING_OPTIONS if hasattr(args, k)}
+    if settings.get("model") is None:
+        settings.pop("model", None)
+    return ForecasterConfig().with_settings({
+        **settings, "optimizer_params": dict(getattr(args, "optimizer_option", [])),
+        "residual": True if args.residual else None, "progress": progress_flag(args)})
 
 
 def tune(args: argparse.Namespace) -> int:

@@ -118,10 +118,8 @@ class CompareRun:
 
 def model_config(base: ForecasterConfig, choice: ModelChoice) -> ForecasterConfig:
     """The settings of one model in a comparison: ``base`` with this model (estimators: 1 seed)."""
-    d = {**base.to_dict(), "model": choice.model}
-    d = kind_of(get_model(choice.model)).comparison_settings(d, choice.residual,
-                                                              base.model == choice.model)
-    return ForecasterConfig.from_dict(d)
+    return kind_of(get_model(choice.model)).comparison_settings(
+        base.with_settings({"model": choice.model}), choice.residual, base.model == choice.model)
 
 
 def _warm_predict(f: Forecaster, idx: np.ndarray, repeats: int = 5) -> tuple[float, float]:
@@ -230,7 +228,7 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
     Example:
         >>> from cpjax.data import demo_market
         >>> run = compare_models(demo_market(n_days=300), models=["arima"],
-        ...                      config=ForecasterConfig(lookback=10), target="close")
+        ...                      config=ForecasterConfig(data=DataConfig(lookback=10)), target="close")
         >>> sorted(run.table["model"])
         ['arima', 'persistence']
     """

@@ -170,9 +170,9 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
         check_output_dir(out, overwrite=overwrite, option="out")
     levels = check_levels(levels)
     models = [config.model] + [r for r in references if r != config.model]
-    configs = {m: config if m == config.model else ForecasterConfig.from_dict(
-        {**config.to_dict(), "model": m, "model_params": {}, "seeds": 1, "residual": None,
-         "refiner": None, "refiner_params": {}}) for m in models}
+    configs = {m: config if m == config.model else config.with_settings(
+        {"model": m, "model_params": {}, "seeds": 1, "residual": None, "refiner": None})
+        for m in models}
     forecasters = {m: Forecaster(config=configs[m]) for m in models}  # checks every name first
     df, source = load_frame(data, unique_id, date_format)
     target = resolve_target(df, target, source)
@@ -233,7 +233,7 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                 f"Test part of {source}: {fc['ds'].min().date()} .. {fc['ds'].max().date()} "
                 f"({len(fc)} forecasts, {len(scored)} scored), target {target}"
                 f"{f' in {units}' if units else ''}, lookback "
-                f"{config.lookback}, horizon {config.horizon}\n\n" + format_table(show) + "\n"
+                f"{config.data.lookback}, horizon {config.data.horizon}\n\n" + format_table(show) + "\n"
                 + "".join(f"\nNote: {n}\n" for n in notes))
             _plot(fc, models, levels, target, source, tmp / "forecast.png", units)
             main.save(tmp / "model")

@@ -34,8 +34,10 @@ from ._search import SearchSpace, as_search_space
 
 __all__ = ["TuneResult", "tune"]
 
-_CONFIG_FIELDS = {f.name for f in dataclasses.fields(ForecasterConfig)} - {
-    "model", "model_params", "optimizer_params", "scaling", "refiner_params", "progress"}
+#: Settings a search space does not vary (the model is the base config's; a mapping is no
+#: point of a search).
+_NOT_SEARCHED = ("model", "model_params", "optimizer_params", "scaling", "refiner_params",
+                 "progress", "data", "train")
 
 
 @dataclasses.dataclass
@@ -58,39 +60,14 @@ class TuneResult:
 
 
 def _apply(base: ForecasterConfig, settings: Mapping[str, Any]) -> ForecasterConfig:
-    """``base`` with ``settings`` put where they belong: a config field, a model field or an
-    optimizer setting."""
-    from ..nn import get_model
-
-    d = base.to_dict()
-    model_fields = {f.name for f in dataclasses.fields(get_model(base.model).config_cls)}
-    for k, v in settings.items():
-        if k in _CONFIG_FIELDS:
-            d[k] = v
-        elif k in model_fields:
-            d["model_params"] = {**d["model_params"], k: v}
-        elif k in _optimizer_settings(base.optimizer):
-            d["optimizer_params"] = {**d["optimizer_params"], k: v}
-        else:
-            from .._errors import unknown_name_message
-
-            raise CpjaxInputError(unknown_name_message(
-                "setting", k, sorted(_CONFIG_FIELDS | model_fields
-                                     | _optimizer_settings(base.optimizer)),
-                where=f"the search space (model {base.model!r}, optimizer {base.optimizer!r})"))
-    return ForecasterConfig.from_dict(d)
-
-
-def _optimizer_settings(name: str) -> set[str]:
-    """The optimizer's settings (:func:`cpjax.optim.optimizer_config` keywords)."""
-    from ..optim import OptimizerConfig
-
-    top = {f.name for f in dataclasses.fields(OptimizerConfig)} - {"name", "sophia"}
-    if name == "sophia":
-        from ..optim import SophiaConfig
-
-        top |= {f.name for f in dataclasses.fields(SophiaConfig)}
-    return top
+    """``base`` with one trial's settings put where they belong
+    (:meth:`ForecasterConfig.with_settings`)."""
+    where = f"the search space (model {base.model!r}, optimizer {base.optimizer.name!r})"
+    for k in settings:
+        if k in _NOT_SEARCHED:
+            raise CpjaxInputError(f"{k!r} cannot be searched in {where}; fix: set it in the "
+                                  "base config and drop it from params")
+    return base.with_settings(settings, where)
 
 
 def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
@@ -132,7 +109,7 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     trials = space.draw()
     configs = [_apply(base, t) for t in trials]
     checked = [Forecaster(config=c) for c in configs]  # every setting checked before training
-    need = max(c.lookback for c in configs) + max(c.horizon for c in configs) + 2
+    need = max(c.data.lookback for c in configs) + max(c.data.horizon for c in configs) + 2
     if len(folds[0].train) < need:
         raise CpjaxInputError(
             f"the training part of {source} has {len(folds[0].train)} rows before the first of "
