@@ -8,9 +8,10 @@ import pytest
 
 from cpjax._errors import CpjaxInputError
 from cpjax.data import demo_market
-from cpjax.forecast import ForecasterConfig, backtest
+from cpjax.forecast import DataConfig, ForecasterConfig, backtest
+from cpjax.train import TrainConfig
 
-CFG = ForecasterConfig(lookback=5, epochs=1)
+CFG = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=1))
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,6 @@ def test_too_few_rows_for_the_origins(market):
         backtest(market.iloc[:150], models=["drift"], config=CFG, target="close")
     with pytest.raises(CpjaxInputError, match="lookback"):
         backtest(market.iloc[:290], models=["drift"], target="close",
-                 config=ForecasterConfig(lookback=60))
+                 config=ForecasterConfig(data=DataConfig(lookback=60)))
     with pytest.raises(CpjaxInputError, match="n_windows"):
         backtest(market, models=["drift"], config=CFG, target="close", n_windows=0)

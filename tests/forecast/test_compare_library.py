@@ -10,10 +10,18 @@ from scipy import stats
 from cpjax._errors import CpjaxInputError
 from cpjax.data import demo_market
 from cpjax.evaluate import conformal_quantile
-from cpjax.forecast import ForecasterConfig, calibration_residuals, compare_models, parse_models
+from cpjax.forecast import (
+    DataConfig,
+    ForecasterConfig,
+    RefinerConfig,
+    calibration_residuals,
+    compare_models,
+    parse_models,
+)
 from cpjax.forecast._compare import default_reference
+from cpjax.train import TrainConfig
 
-CFG = ForecasterConfig(lookback=5, epochs=1)
+CFG = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=1))
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +114,7 @@ def test_parse_models_and_reference():
 
 @pytest.mark.slow
 def test_network_with_seeds_and_residual(market):
-    cfg = ForecasterConfig(lookback=5, epochs=2, seeds=2)
+    cfg = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=2, n_seeds=2))
     run = compare_models(market, models=["lstm-residual"], config=cfg, target="close",
                          split=0.7, levels=(80,))
     t = run.table.set_index("model")
@@ -126,6 +134,6 @@ def test_statistical_peer_in_a_refined_comparison_runs_without_the_refiner():
     from cpjax.forecast import ForecasterConfig
     from cpjax.forecast._compare import ModelChoice, model_config
 
-    base = ForecasterConfig(model="lstm", refiner="xgboost")
+    base = ForecasterConfig(model="lstm", refiner=RefinerConfig())
     assert model_config(base, ModelChoice("persistence", "persistence")).refiner is None
-    assert model_config(base, ModelChoice("lstm", "lstm")).refiner == "xgboost"
+    assert model_config(base, ModelChoice("lstm", "lstm")).refiner == RefinerConfig()

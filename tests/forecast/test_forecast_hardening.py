@@ -13,10 +13,10 @@ import pytest
 
 from cpjax import CpjaxInputError
 from cpjax.data import data_report, demo_market
-from cpjax.forecast import Forecaster, ForecasterConfig, run_forecast
+from cpjax.forecast import DataConfig, Forecaster, ForecasterConfig, run_forecast
 from cpjax.forecast._prepare import check_split
 
-CFG = ForecasterConfig(model="persistence", lookback=5)
+CFG = ForecasterConfig(model="persistence", data=DataConfig(lookback=5))
 
 
 @pytest.fixture(scope="module")
@@ -107,11 +107,11 @@ def test_split_too_close_to_the_end_suggests_a_split_that_works(market):
 def test_lookback_suggestion_actually_works(market):
     short = market.iloc[:60]
     with pytest.raises(CpjaxInputError, match=r"--lookback (\d+) or less") as err:
-        Forecaster(config=ForecasterConfig(model="persistence", lookback=55)).fit(short, "close")
+        Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=55))).fit(short, "close")
     most = int(re.search(r"--lookback (\d+) or less", str(err.value)).group(1))
-    Forecaster(config=ForecasterConfig(model="persistence", lookback=most)).fit(short, "close")
+    Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=most))).fit(short, "close")
     with pytest.raises(CpjaxInputError):
-        Forecaster(config=ForecasterConfig(model="persistence", lookback=most + 1)
+        Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=most + 1))
                    ).fit(short, "close")
 
 
@@ -134,7 +134,7 @@ def test_undefined_metrics_are_flagged_in_their_row(tmp_path):
     ds = pd.bdate_range("2021-01-01", periods=80)
     y = np.concatenate([np.linspace(10, 20, 60), np.full(20, 20.0)])  # constant test part
     df = pd.DataFrame({"ds": ds, "y": y})
-    run = run_forecast(df, None, config=ForecasterConfig(model="persistence", lookback=5),
+    run = run_forecast(df, None, config=ForecasterConfig(model="persistence", data=DataConfig(lookback=5)),
                        split=0.75, references=())
     row = run.metrics.iloc[0]
     assert np.isnan(row["r2"]) and "r2" in row["note"]

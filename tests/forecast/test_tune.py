@@ -13,8 +13,8 @@ from cpjax.cli import main as cli_main
 from cpjax.data import demo_market
 from cpjax.forecast import Forecaster, ForecasterConfig, SearchSpace, tune
 
-BASE = ForecasterConfig(model="mlp", lookback=5, epochs=3, patience=0,
-                        model_params={"hidden_size": 8, "num_layers": 1})
+BASE = ForecasterConfig().with_settings({"model": "mlp", "lookback": 5, "epochs": 3, "patience": 0,
+                                         "model_params": {"hidden_size": 8, "num_layers": 1}})
 SPACE = {"method": "grid", "params": {"learning_rate": [1e-3, 1e-2]},
          "validation": {"windows": 2, "step": 15}}
 
@@ -40,7 +40,7 @@ def test_a_trial_scores_what_a_separate_fit_scores(market):
     from cpjax.data import rolling_origins
 
     folds = rolling_origins(pd.DatetimeIndex(train["ds"]), 2, 15)
-    cfg = ForecasterConfig.from_dict({**BASE.to_dict(), "learning_rate": 1e-2})
+    cfg = BASE.with_settings({"learning_rate": 1e-2})
     errs = []
     for fold in folds:  # the same trial, fitted alone at each origin
         part = train.iloc[: int(fold.test[-1]) + 1].reset_index(drop=True)
@@ -53,7 +53,7 @@ def test_a_trial_scores_what_a_separate_fit_scores(market):
     assert res.trials["chosen"].sum() == 1
     chosen = res.trials.loc[res.trials["chosen"]].iloc[0]
     assert chosen["mae"] == res.trials["mae"].min()
-    assert res.config.learning_rate == chosen["learning_rate"]
+    assert res.config.optimizer.learning_rate == chosen["learning_rate"]
 
 
 def test_trials_differing_in_dynamic_settings_share_one_program(market):
@@ -105,7 +105,7 @@ def test_unknown_setting_names_the_close_match(market):
 def test_forecaster_with_search_fits_the_chosen_setting(market):
     f = Forecaster(config=BASE, search=SPACE).fit(market, target="close", split=0.7)
     assert f.search_result_ is not None
-    assert f.config.learning_rate == f.search_result_.best["learning_rate"]
+    assert f.config.optimizer.learning_rate == f.search_result_.best["learning_rate"]
     assert f.predict()[f.name].notna().all()
 
 
@@ -119,7 +119,7 @@ def test_cli_writes_trials_and_refuses_a_bad_space(tmp_path, capsys):
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 2 and trials["chosen"].sum() == 1
     best = json.loads((out / "best_config.json").read_text())
-    assert best["learning_rate"] == trials.loc[trials["chosen"], "learning_rate"].iloc[0]
+    assert best["optimizer"]["learning_rate"] == trials.loc[trials["chosen"], "learning_rate"].iloc[0]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"params": {"learning_rate": [1e-3]}, "metod": "grid"}))
     out2 = tmp_path / "run2"
