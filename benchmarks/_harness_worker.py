@@ -36,20 +36,22 @@ def main(workload: str, quick: bool) -> None:
     t0 = time.perf_counter()
     if workload in ("backtest_lstm", "backtest_combined"):
         if workload == "backtest_lstm":
-            cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                                   residual=True, optimizer="adamw")
+            cfg = ForecasterConfig().with_settings(dict(
+                lookback=10, epochs=epochs, patience=patience, seeds=seeds, residual=True,
+                optimizer="adamw"))
             model = "lstm"
         else:
-            cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                                   residual=True, optimizer="sophia", refiner="xgboost")
+            cfg = ForecasterConfig().with_settings(dict(
+                lookback=10, epochs=epochs, patience=patience, seeds=seeds, residual=True,
+                optimizer="sophia", refiner="xgboost"))
             model = "aspp_ema_lstm"
         run = backtest(df, None, models=[model], config=cfg, target="close", features=features,
                        n_windows=windows, step="month", levels=())
         o = run.overall.set_index("model")
         acc = {"mae": float(o.loc[model, "mae"]), "mae_persistence": float(o.loc["persistence", "mae"])}
     elif workload == "ablation":
-        cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                               residual=True)
+        cfg = ForecasterConfig().with_settings(dict(
+            lookback=10, epochs=epochs, patience=patience, seeds=seeds, residual=True))
         run = run_ablation(df, None, config=cfg, target="close", select="pcc",
                            references=("persistence",))
         t = run.table.set_index("model")

@@ -64,8 +64,8 @@ def main():
         if model == "svr" and extra.pop("residual", False):
             extra["model_params"] = {"residual": True}
             name = "svr-residual"
-        cfg = ForecasterConfig(model=model, **{**base, **extra,
-                                               "seeds": seeds if model == "lstm" else 1})
+        cfg = ForecasterConfig().with_settings({"model": model, **base, **extra,
+                                                "seeds": seeds if model == "lstm" else 1})
         t0 = time.perf_counter()
         f = Forecaster(config=cfg).fit(df, "close", feats, split=0.7)
         p = f.predict()

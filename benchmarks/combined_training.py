@@ -146,7 +146,8 @@ def ablation_wall_time(quick: bool) -> dict:
     from cpjax.forecast import ForecasterConfig, run_ablation
 
     epochs, seeds = (3, 2) if quick else (30, 4)
-    cfg = ForecasterConfig(epochs=epochs, seeds=seeds, patience=0, residual=True)
+    cfg = ForecasterConfig().with_settings(dict(epochs=epochs, seeds=seeds, patience=0,
+                                                residual=True))
     t0 = time.perf_counter()
     run = run_ablation(demo_market(), None, config=cfg, select="pcc")
     return {"wall_s": time.perf_counter() - t0, "epochs": epochs, "seeds": seeds,

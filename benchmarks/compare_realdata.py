@@ -77,8 +77,9 @@ def main() -> int:
     models = args.models.split(",") if args.models else None
     if args.quick:
         models = ["persistence", "lstm"]
-    cfg = ForecasterConfig(lookback=args.lookback, epochs=epochs, seeds=seeds,
-                           patience=args.patience, batch_size=32)
+    cfg = ForecasterConfig().with_settings(dict(
+        lookback=args.lookback, epochs=epochs, seeds=seeds, patience=args.patience,
+        batch_size=32))
     name = f"{args.part}_{args.dataset}_L{args.lookback}{args.tag}" + ("_quick" if args.quick else "")
     cmd = "python benchmarks/compare_realdata.py " + " ".join(sys.argv[1:])
     t0 = time.perf_counter()

@@ -71,9 +71,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     summary, md = {"source": source, "settings": vars(args), "runs": {}}, []
     for mode in modes:
-        cfg = ForecasterConfig(lookback=10, horizon=1, epochs=args.epochs, seeds=args.seeds,
-                               patience=args.patience, residual=True if mode == "residual" else None,
-                               progress=args.progress)
+        cfg = ForecasterConfig().with_settings({
+            "lookback": 10, "horizon": 1, "epochs": args.epochs, "seeds": args.seeds,
+            "patience": args.patience, "residual": True if mode == "residual" else None,
+            "progress": args.progress})
         t0 = time.perf_counter()
         run = run_ablation(data, out / mode if len(modes) > 1 else out, config=cfg,
                            target=args.target, select="pcc", split=0.7,

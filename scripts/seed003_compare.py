@@ -124,13 +124,14 @@ def run(argv=None) -> int:
         val_fraction = min(max(n_val / max(n_train - a.lookback, 1), 0.01), 0.9)
     # release dummies are 0/1: min-max (explicit; guess_category maps *_release to minmax too)
     scaling = {c: "minmax" for c in df.columns if c.endswith("_release")}
-    cfg = ForecasterConfig(lookback=a.lookback, epochs=a.epochs, seeds=a.seeds,
-                           patience=a.patience, val_fraction=val_fraction, scaling=scaling)
+    cfg = ForecasterConfig().with_settings({
+        "lookback": a.lookback, "epochs": a.epochs, "seeds": a.seeds, "patience": a.patience,
+        "val_fraction": val_fraction, "scaling": scaling})
     out = Path(a.out)
     cmp = compare_models(df, out / "compare", models=a.models.split(","), reference=a.reference,
                          config=cfg, target=target, test_start=test_start,
                          price_level=a.price_level, settings={"script": "seed003_compare"})
-    bcfg = ForecasterConfig(**{**cfg.to_dict(), "seeds": a.backtest_seeds, "val_fraction": 0.15})
+    bcfg = cfg.with_settings({"seeds": a.backtest_seeds, "val_fraction": 0.15})
     bt = backtest(df, out / "backtest", models=a.backtest_models.split(","),
                   reference=a.reference, config=bcfg, target=target, n_windows=a.windows,
                   price_level=a.price_level)
