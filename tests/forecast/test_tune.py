@@ -127,3 +127,13 @@ def test_cli_writes_trials_and_refuses_a_bad_space(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "did you mean 'method'" in err and len(err.strip().splitlines()) == 1
     assert not out2.exists()
+
+
+def test_trial_settings_go_to_their_sections_and_fixed_ones_are_refused():
+    from cpjax.forecast._tune import _apply
+
+    c = _apply(BASE, {"lookback": 7, "l2": 1e-4, "learning_rate": 3e-3, "dropout": 0.1})
+    assert (c.data.lookback, c.train.l2, c.optimizer.learning_rate) == (7, 1e-4, 3e-3)
+    assert c.model_params["dropout"] == 0.1
+    with pytest.raises(CpjaxInputError, match="'model' cannot be searched"):
+        _apply(BASE, {"model": "gru"})
