@@ -72,8 +72,17 @@ class ForecasterConfig:
         return dataclasses.asdict(self)
 
     def with_settings(self, settings: Mapping[str, Any], where: str = "") -> ForecasterConfig:
-        """This config with flat settings put in their sections (see
-        :func:`cpjax.forecast._settings.place_settings` for where each name goes)."""
+        """This config with flat settings put in their sections.
+
+        A name of the earlier flat config goes where that field now lives (``lookback`` ->
+        ``data``, ``epochs``/``seed``/``seeds`` -> ``train`` (``seeds`` is ``n_seeds``),
+        ``optimizer``/``learning_rate``/``optimizer_params`` -> ``optimizer``); otherwise a field
+        of the model's config is a hyperparameter (``model_params``); otherwise any other
+        TrainConfig, OptimizerConfig or (with Sophia) SophiaConfig field.  ``seed`` is always
+        the training's (Sophia's probe seed: ``optimizer_params={"seed": ...}``).  Unknown
+        names are errors; ``where`` names the source in the message.  The rule's one home is
+        :mod:`cpjax.forecast._settings`.
+        """
         from ._settings import place_settings
 
         return place_settings(self, settings, where)

@@ -47,12 +47,16 @@ FLAT_FIELDS = ("model", "model_params", "optimizer", "optimizer_params", "learni
                "max_linear_gap", "outliers", "min_test", "progress", "refiner",
                "refiner_params")
 
-_NAMES = lambda cls: {f.name for f in dataclasses.fields(cls)}  # noqa: E731
+
+def _names(cls) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
 _WHOLE = ("model", "model_params", "residual", "data", "train", "optimizer", "refiner")
-_DATA = _NAMES(DataConfig)
-_TRAIN = _NAMES(TrainConfig)
-_OPTIMIZER = _NAMES(OptimizerConfig) - {"name", "sophia"}
-_SOPHIA = _NAMES(SophiaConfig) - _TRAIN  # seed is the training's
+_DATA = _names(DataConfig)
+_TRAIN = _names(TrainConfig)
+_OPTIMIZER = _names(OptimizerConfig) - {"name", "sophia"}
+_SOPHIA = _names(SophiaConfig) - _TRAIN  # seed is the training's
 _TRAIN_FLAT = {"loss", "epochs", "batch_size", "patience", "seed", "seed_strategy", "progress"}
 
 
@@ -135,7 +139,7 @@ def _fine_section(c: ForecasterConfig, k: str, model_fields: set[str], where: st
 def _model_fields(model: str) -> set[str]:
     from ..nn import get_model
 
-    return _NAMES(get_model(model).config_cls)
+    return _names(get_model(model).config_cls)
 
 
 def _whole(c: ForecasterConfig, d: Mapping[str, Any]) -> ForecasterConfig:
@@ -173,7 +177,7 @@ def _refiner_params(c: ForecasterConfig, params: Any) -> RefinerConfig | None:
             raise CpjaxInputError("refiner_params given without refiner; fix: set "
                                   "refiner='xgboost' or drop refiner_params")
         return None
-    fields = _NAMES(RefinerConfig)
+    fields = _names(RefinerConfig)
     bad = sorted(set(params) - fields)
     if bad:
         raise CpjaxInputError(unknown_name_message("refiner setting", bad[0], fields))
