@@ -15,6 +15,7 @@ from ._compare import (
     parse_models as parse_models,
 )
 from ._config import ForecasterConfig as ForecasterConfig
+from ._data_spec import DataSpec as DataSpec, LoadedData as LoadedData
 from ._forecaster import Forecaster as Forecaster
 from ._global import (
     GlobalConfig as GlobalConfig,
