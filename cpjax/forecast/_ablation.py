@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import progress_bar, status
 from ._config import ForecasterConfig
 from ._data_spec import DataSpec, as_data_spec
@@ -110,6 +110,8 @@ def run_ablation(data: DataSpec | Any, out: str | os.PathLike | None, *,
         >>> from cpjax.data import demo_market
         >>> run = run_ablation(demo_market(), None, config=ForecasterConfig(epochs=2))  # doctest: +SKIP
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     config = config or ForecasterConfig()
     spec = as_data_spec(data)
     names = list(ABLATION_ROWS) if rows is None else list(rows)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import progress_bar, status
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
@@ -125,6 +125,8 @@ def backtest(data: DataSpec | Any, out: str | os.PathLike | None = None, *,
         >>> run.metrics_by_cutoff["cutoff"].nunique()
         3
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     base = config or ForecasterConfig()
     if isinstance(n_windows, bool) or not isinstance(n_windows, int | np.integer) or n_windows < 1:
         raise CpjaxInputError(f"n_windows must be a positive integer, got {n_windows!r}; "

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import status
 from ..evaluate import comparison_tests, format_table, plot_forecast
 from ..nn import get_model, model_names
@@ -234,6 +234,8 @@ def compare_models(data: DataSpec | Any, out: str | os.PathLike | None = None, *
         >>> sorted(run.table["model"])
         ['arima', 'persistence']
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     base = config or ForecasterConfig()
     choices, labels, reference = choices_with_reference(models, reference)
     levels = check_levels(levels)

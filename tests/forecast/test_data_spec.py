@@ -111,3 +111,26 @@ def test_search_with_train_rows_reads_only_those_rows(market):
         res.append(f.search_result_)
     pd.testing.assert_frame_equal(res[0].trials, res[1].trials)
     assert res[0].info["training_end"] == str(market["ds"].iloc[n - 1].date())
+
+
+def test_harnesses_refuse_a_foreign_output_folder_before_training(market, tmp_path, monkeypatch):
+    from cpjax.forecast import run_ablation
+    from cpjax.forecast._forecaster import Forecaster as F
+
+    def no_training(*a, **k):
+        raise AssertionError("trained before the output folder was checked")
+
+    monkeypatch.setattr(F, "fit", no_training)
+    monkeypatch.setattr("cpjax.forecast._backtest.fit_forecasters", no_training)
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("not a cpjax run")
+    spec = DataSpec(market, target="close")
+    cfg = ForecasterConfig(model="drift", lookback=5)
+    for call in (lambda: compare_models(spec, out, models=["drift"], config=cfg),
+                 lambda: backtest(spec, out, models=["drift"], config=cfg, n_windows=2, step=20),
+                 lambda: run_ablation(spec, out, config=cfg, rows=[], references=("drift",))):
+        with pytest.raises(CpjaxInputError, match="out"):
+            call()
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
