@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     if data is None:
         print("skipped: ../shared/data not found (set CPJAX_SHARED_DATA)")
         return 0
-    from cpjax.forecast import ForecasterConfig, run_ablation
+    from cpjax.forecast import DataSpec, ForecasterConfig, run_ablation
     from cpjax.forecast._ablation import ablation_table
 
     modes = ["level", "residual"] if args.mode == "both" else [args.mode]
@@ -76,8 +76,8 @@ def main(argv=None) -> int:
             "patience": args.patience, "residual": True if mode == "residual" else None,
             "progress": args.progress})
         t0 = time.perf_counter()
-        run = run_ablation(data, out / mode if len(modes) > 1 else out, config=cfg,
-                           target=args.target, select="pcc", split=0.7,
+        run = run_ablation(DataSpec(data, target=args.target, select="pcc", split=0.7),
+                           out / mode if len(modes) > 1 else out, config=cfg,
                            naive_stacking=args.naive_stacking,
                            rows=args.rows.split(",") if args.rows else None,
                            settings={"script": "scripts/seed000_ablation.py", "mode": mode})

@@ -111,11 +111,17 @@ class Forecaster:
 
         self.date_format_ = date_format  # read by _plan and by predict on new data
         if self.search is not None:  # choose the settings on the training part, then fit them
+            from ._data_spec import DataSpec
             from ._tune import tune
 
-            self.search_result_ = tune(data, self.search, config=self.config, target=target,
-                                       features=features, split=split, test_start=test_start,
-                                       unique_id=unique_id, date_format=date_format)
+            if train_rows is not None:  # the search must not read past the training rows either
+                data, _ = load_frame(data, unique_id, date_format)
+                unique_id = date_format = None
+                split, test_start = (None, data["ds"].iloc[train_rows]) \
+                    if train_rows < len(data) else (split, None)
+            spec = DataSpec(data, target=target, features=features, split=split,
+                            test_start=test_start, unique_id=unique_id, date_format=date_format)
+            self.search_result_ = tune(spec, self.search, config=self.config)
             self.config = self.search_result_.config
             self.spec = get_model(self.config.model)
             self.kind = kind_of(self.spec)

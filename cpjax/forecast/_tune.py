@@ -27,8 +27,9 @@ from .._progress import status
 from ..data import rolling_origins
 from ._batch import FitJob, fit_forecasters
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_target, train_end_row
+from ._prepare import train_end_row
 from ._run import observed_by_date
 from ._search import SearchSpace, as_search_space
 
@@ -70,19 +71,17 @@ def _apply(base: ForecasterConfig, settings: Mapping[str, Any]) -> ForecasterCon
     return base.with_settings(settings, where)
 
 
-def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
-         config: ForecasterConfig | None = None, target: str | None = None,
-         features: list[str] | None = None, split: float | None = None, test_start=None,
-         unique_id=None, date_format: str | None = None,
-         out: str | os.PathLike | None = None, overwrite: bool = False) -> TuneResult:
+def tune(data: DataSpec | Any, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
+         config: ForecasterConfig | None = None, out: str | os.PathLike | None = None,
+         overwrite: bool = False) -> TuneResult:
     """Search ``search`` on rolling-origin validation inside the training part of ``data``.
 
     Arguments:
-        data: as :meth:`Forecaster.fit` (DataFrame or path).
+        data: :class:`~cpjax.forecast.DataSpec`, or a DataFrame / path with its defaults; its
+            ``split`` / ``test_start`` mark where the training part ends: nothing after it is
+            read; ``select`` chooses the inputs on the rows before the first validation origin.
         search: a :class:`SearchSpace`, its JSON form (dict) or a JSON file.
         config: the base settings (the model and everything not searched).
-        target, features, split, test_start, unique_id, date_format: as :meth:`Forecaster.fit`;
-            ``split``/``test_start`` mark where the training part ends: nothing after it is read.
         out: folder for ``trials.csv``, ``best_config.json``, ``config.json`` (``None``: none).
 
     Returns:
@@ -91,9 +90,10 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> r = tune(demo_market(n_days=300), {"method": "grid", "params": {"lookback": [5, 10]},
-        ...          "validation": {"windows": 2, "step": 20}},
-        ...          config=ForecasterConfig(model="drift"), target="close")  # doctest: +SKIP
+        >>> r = tune(DataSpec(demo_market(n_days=300), target="close"),
+        ...          {"method": "grid", "params": {"lookback": [5, 10]},
+        ...           "validation": {"windows": 2, "step": 20}},
+        ...          config=ForecasterConfig(model="drift"))  # doctest: +SKIP
         >>> len(r.trials)  # doctest: +SKIP
         2
     """
@@ -101,11 +101,12 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     base = config or ForecasterConfig()
     if out is not None:
         check_output_dir(out, overwrite=overwrite, option="out")
-    df, source = load_frame(data, unique_id, date_format)
-    target = resolve_target(df, target, source)
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
+    spec = as_data_spec(data)
+    df, source, target = spec.read()
+    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), spec.split, spec.test_start)
     train = df.iloc[:n_train].reset_index(drop=True)  # the test part is never read
     folds = rolling_origins(pd.DatetimeIndex(train["ds"]), space.windows, space.step)
+    features, _ = spec.inputs(train, target, len(folds[0].train))  # before the 1st origin
     trials = space.draw()
     configs = [_apply(base, t) for t in trials]
     checked = [Forecaster(config=c) for c in configs]  # every setting checked before training
@@ -165,6 +166,7 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     best = dict(trials[best_i])
     chosen = configs[best_i]
     info = {"data": str(source), "target": target, "model": base.model,
+            "data_spec": spec.describe(),
             "training_rows": int(n_train), "rows": int(len(df)),
             "training_end": str(pd.Timestamp(train["ds"].iloc[-1]).date()),
             "origins": [str(pd.Timestamp(f.cutoff).date()) for f in folds],

@@ -12,6 +12,7 @@ from cpjax.data import demo_market
 from cpjax.evaluate import conformal_quantile
 from cpjax.forecast import (
     DataConfig,
+    DataSpec,
     ForecasterConfig,
     RefinerConfig,
     calibration_residuals,
@@ -31,8 +32,8 @@ def market():
 
 @pytest.fixture(scope="module")
 def run(market):
-    return compare_models(market, models=["drift", "svr"], config=CFG, target="close",
-                          split=0.7, price_level=40.0)
+    return compare_models(DataSpec(market, target="close", split=0.7), models=["drift", "svr"],
+                          config=CFG, price_level=40.0)
 
 
 def test_table_numbers_match_the_forecasts(run):
@@ -89,9 +90,9 @@ def test_future_values_do_not_change_the_intervals(market):
     changed = market.copy()
     cols = [c for c in market.columns if c != "ds"]
     changed.loc[n_train + 5:, cols] = changed.loc[n_train + 5:, cols] * 1.3
-    kw = dict(models=["svr"], config=CFG, target="close", split=0.7, levels=(90,))
-    a = compare_models(market, **kw).forecasts
-    b = compare_models(changed, **kw).forecasts
+    kw = dict(models=["svr"], config=CFG, levels=(90,))
+    a = compare_models(DataSpec(market, target="close", split=0.7), **kw).forecasts
+    b = compare_models(DataSpec(changed, target="close", split=0.7), **kw).forecasts
     wa = (a["svr-hi-90"] - a["svr"]).to_numpy()
     wb = (b["svr-hi-90"] - b["svr"]).to_numpy()
     assert np.allclose(wa, wb)
@@ -115,8 +116,8 @@ def test_parse_models_and_reference():
 @pytest.mark.slow
 def test_network_with_seeds_and_residual(market):
     cfg = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=2, n_seeds=2))
-    run = compare_models(market, models=["lstm-residual"], config=cfg, target="close",
-                         split=0.7, levels=(80,))
+    run = compare_models(DataSpec(market, target="close", split=0.7), models=["lstm-residual"],
+                         config=cfg, levels=(80,))
     t = run.table.set_index("model")
     assert t.loc["lstm-residual", "n_seeds"] == 2
     fc = run.forecasts

@@ -11,7 +11,7 @@ import pytest
 from cpjax import CpjaxInputError
 from cpjax.cli import main as cli_main
 from cpjax.data import demo_market
-from cpjax.forecast import Forecaster, ForecasterConfig, SearchSpace, tune
+from cpjax.forecast import DataSpec, Forecaster, ForecasterConfig, SearchSpace, tune
 
 BASE = ForecasterConfig().with_settings({"model": "mlp", "lookback": 5, "epochs": 3, "patience": 0,
                                          "model_params": {"hidden_size": 8, "num_layers": 1}})
@@ -25,17 +25,17 @@ def market():
 
 
 def test_the_test_part_is_never_read(market):
-    first = tune(market, SPACE, config=BASE, target="close", split=0.7)
+    first = tune(DataSpec(market, target="close", split=0.7), SPACE, config=BASE)
     changed = market.copy()
     n_train = int(round(0.7 * len(market)))
     changed.loc[n_train:, ["open", "high", "low", "close", "volume"]] *= 3.0  # test part only
-    second = tune(changed, SPACE, config=BASE, target="close", split=0.7)
+    second = tune(DataSpec(changed, target="close", split=0.7), SPACE, config=BASE)
     pd.testing.assert_frame_equal(first.trials, second.trials)
     assert first.info["training_end"] < str(market["ds"].iloc[n_train].date())
 
 
 def test_a_trial_scores_what_a_separate_fit_scores(market):
-    res = tune(market, SPACE, config=BASE, target="close", split=0.7)
+    res = tune(DataSpec(market, target="close", split=0.7), SPACE, config=BASE)
     train = market.iloc[: int(round(0.7 * len(market)))].reset_index(drop=True)
     from cpjax.data import rolling_origins
 
@@ -57,9 +57,9 @@ def test_a_trial_scores_what_a_separate_fit_scores(market):
 
 
 def test_trials_differing_in_dynamic_settings_share_one_program(market):
-    tune(market, SPACE, config=BASE, target="close", split=0.7)  # compiles
+    tune(DataSpec(market, target="close", split=0.7), SPACE, config=BASE)  # compiles
     other = {**SPACE, "params": {"learning_rate": [3e-3, 5e-3, 2e-2], "epochs": [2, 3]}}
-    res = tune(market, other, config=BASE, target="close", split=0.7)
+    res = tune(DataSpec(market, target="close", split=0.7), other, config=BASE)
     assert res.info["shape_groups"] == 1 and res.info["trials"] == 6
     assert res.info["compilations"] == 0  # new values, same programs
 
@@ -67,7 +67,7 @@ def test_trials_differing_in_dynamic_settings_share_one_program(market):
 def test_shape_changing_settings_form_groups(market):
     space = {"method": "grid", "params": {"hidden_size": [4, 8], "learning_rate": [1e-3, 1e-2]},
              "validation": {"windows": 2, "step": 15}}
-    res = tune(market, space, config=BASE, target="close", split=0.7)
+    res = tune(DataSpec(market, target="close", split=0.7), space, config=BASE)
     assert res.info["shape_groups"] == 2
     assert sorted(res.trials.groupby("group")["hidden_size"].first()) == [4, 8]
 
@@ -99,7 +99,7 @@ def test_bad_search_spaces_are_refused(space, message):
 
 def test_unknown_setting_names_the_close_match(market):
     with pytest.raises(CpjaxInputError, match="did you mean 'hidden_size'"):
-        tune(market, {"params": {"hiden_size": [4]}}, config=BASE, target="close")
+        tune(DataSpec(market, target="close"), {"params": {"hiden_size": [4]}}, config=BASE)
 
 
 def test_forecaster_with_search_fits_the_chosen_setting(market):
