@@ -26,6 +26,18 @@ def main(workload: str, quick: bool) -> None:
     from cpjax.data import demo_market, load_pilot_ohlcv
     from cpjax.forecast import ForecasterConfig, backtest, run_ablation
 
+    try:  # today's API: one DataSpec; the old engine took the data settings as keywords
+        from cpjax.forecast import DataSpec
+
+        def data(df, **spec):
+            return (DataSpec(df, **spec),), {}
+    except ImportError:
+        def data(df, **spec):
+            return (df,), spec
+
+    def config(**flat):  # the flat settings form, which both versions read
+        return ForecasterConfig.from_dict(flat)
+
     if quick:
         df = demo_market(n_days=500)
         windows, seeds, epochs, patience = 3, 2, 4, 2
@@ -36,22 +48,22 @@ def main(workload: str, quick: bool) -> None:
     t0 = time.perf_counter()
     if workload in ("backtest_lstm", "backtest_combined"):
         if workload == "backtest_lstm":
-            cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                                   residual=True, optimizer="adamw")
+            cfg = config(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
+                         residual=True, optimizer="adamw")
             model = "lstm"
         else:
-            cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                                   residual=True, optimizer="sophia", refiner="xgboost")
+            cfg = config(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
+                         residual=True, optimizer="sophia", refiner="xgboost")
             model = "aspp_ema_lstm"
-        run = backtest(df, None, models=[model], config=cfg, target="close", features=features,
-                       n_windows=windows, step="month", levels=())
+        args, kw = data(df, target="close", features=features)
+        run = backtest(*args, None, models=[model], config=cfg, n_windows=windows,
+                       step="month", levels=(), **kw)
         o = run.overall.set_index("model")
         acc = {"mae": float(o.loc[model, "mae"]), "mae_persistence": float(o.loc["persistence", "mae"])}
     elif workload == "ablation":
-        cfg = ForecasterConfig(lookback=10, epochs=epochs, patience=patience, seeds=seeds,
-                               residual=True)
-        run = run_ablation(df, None, config=cfg, target="close", select="pcc",
-                           references=("persistence",))
+        cfg = config(lookback=10, epochs=epochs, patience=patience, seeds=seeds, residual=True)
+        args, kw = data(df, target="close", select="pcc")
+        run = run_ablation(*args, None, config=cfg, references=("persistence",), **kw)
         t = run.table.set_index("model")
         acc = {f"rmse_{k}": float(v) for k, v in t["rmse"].items()}
     else:

@@ -61,8 +61,8 @@ def main():
         name = model + ("-residual" if extra.get("residual") else "")
         extra = dict(extra)
         name = extra.pop("label", name)
-        cfg = ForecasterConfig(model=model, **{**base, **extra,
-                                               "seeds": seeds if model == "lstm" else 1})
+        cfg = ForecasterConfig().with_settings({"model": model, **base, **extra,
+                                                "seeds": seeds if model == "lstm" else 1})
         t0 = time.perf_counter()
         f = Forecaster(config=cfg).fit(df, "close", feats, split=0.7)
         p = f.predict()

@@ -143,12 +143,13 @@ def run_torch(X, Y, epochs, seed=0):
 def ablation_wall_time(quick: bool) -> dict:
     """The whole ``cpjax ablation --demo`` (six rows + persistence + ARIMA), one process."""
     from cpjax.data import demo_market
-    from cpjax.forecast import ForecasterConfig, run_ablation
+    from cpjax.forecast import DataSpec, ForecasterConfig, run_ablation
 
     epochs, seeds = (3, 2) if quick else (30, 4)
-    cfg = ForecasterConfig(epochs=epochs, seeds=seeds, patience=0, residual=True)
+    cfg = ForecasterConfig().with_settings(dict(epochs=epochs, seeds=seeds, patience=0,
+                                                residual=True))
     t0 = time.perf_counter()
-    run = run_ablation(demo_market(), None, config=cfg, select="pcc")
+    run = run_ablation(DataSpec(demo_market(), select="pcc"), None, config=cfg)
     return {"wall_s": time.perf_counter() - t0, "epochs": epochs, "seeds": seeds,
             "per_row_s": run.timings}
 

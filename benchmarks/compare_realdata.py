@@ -68,7 +68,7 @@ def main() -> int:
     if shared_data_dir() is None:
         print("skipped: ../shared/data not found (set CPJAX_SHARED_DATA)")
         return 0
-    from cpjax.forecast import ForecasterConfig, compare_models
+    from cpjax.forecast import DataSpec, ForecasterConfig, compare_models
     from cpjax.forecast._compare import markdown_tables
 
     ds = DATASETS[args.dataset]
@@ -77,14 +77,15 @@ def main() -> int:
     models = args.models.split(",") if args.models else None
     if args.quick:
         models = ["persistence", "lstm"]
-    cfg = ForecasterConfig(lookback=args.lookback, epochs=epochs, seeds=seeds,
-                           patience=args.patience, batch_size=32)
+    cfg = ForecasterConfig().with_settings(dict(
+        lookback=args.lookback, epochs=epochs, seeds=seeds, patience=args.patience,
+        batch_size=32))
     name = f"{args.part}_{args.dataset}_L{args.lookback}{args.tag}" + ("_quick" if args.quick else "")
     cmd = "python benchmarks/compare_realdata.py " + " ".join(sys.argv[1:])
     t0 = time.perf_counter()
     if args.part == "compare":
-        run = compare_models(df, None, models=models, reference=args.reference, config=cfg,
-                             target=ds["target"], features=feats, test_start=ds["test_start"],
+        spec = DataSpec(df, target=ds["target"], features=feats, test_start=ds["test_start"])
+        run = compare_models(spec, None, models=models, reference=args.reference, config=cfg,
                              price_level=ds["price_level"])
         md = markdown_tables(run, (80, 95))
         payload = {"table": run.table.to_dict(orient="records"),
@@ -94,8 +95,8 @@ def main() -> int:
         from cpjax.forecast._backtest import backtest_markdown
 
         windows = 3 if args.quick else args.windows
-        run = backtest(df, None, models=models, reference=args.reference, config=cfg,
-                       target=ds["target"], features=feats, n_windows=windows, refit=True,
+        run = backtest(DataSpec(df, target=ds["target"], features=feats), None, models=models,
+                       reference=args.reference, config=cfg, n_windows=windows, refit=True,
                        price_level=ds["price_level"])
         md = backtest_markdown(run)
         payload = {"overall": run.overall.to_dict(orient="records"),

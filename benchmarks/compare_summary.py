@@ -12,6 +12,13 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def _config(d):
+    """The run's ForecasterConfig (results hold its JSON form, nested or the earlier flat one)."""
+    from cpjax.forecast import ForecasterConfig
+
+    return ForecasterConfig.from_dict(d["settings"])
+
+
 def _f(v, fmt=".3g"):
     return "nan" if v is None or v != v else format(v, fmt)
 
@@ -26,12 +33,12 @@ def _p(tests, model, ref):
 
 def compare(name: str) -> str:
     d = json.loads((RESULTS / f"{name}.json").read_text())
-    i, ref = d["info"], d["info"]["reference"]
-    lines = [f"**{d['dataset']}**, lookback {d['settings']['lookback']}: {i['data']}, "
+    i, ref, c = d["info"], d["info"]["reference"], _config(d)
+    lines = [f"**{d['dataset']}**, lookback {c.data.lookback}: {i['data']}, "
              f"{i['first_date']} .. {i['last_date']}; trained to {i['train_end']}, test "
              f"{i['test_first']} .. {i['test_last']} ({i['n_test']} days, {i.get('n_spikes', '?')} rises "
-             f"> 5 %); seeds {d['settings']['seeds']}, up to {d['settings']['epochs']} epochs "
-             f"(patience {d['settings']['patience']}); `{d['command']}`\n",
+             f"> 5 %); seeds {c.train.n_seeds}, up to {c.train.epochs} epochs "
+             f"(patience {c.train.patience}); `{d['command']}`\n",
              f"| model | RMSE | MAE | MASE | spike recall | spike F1 | cover 80 | cover 95 | "
              f"train s | latency ms | DM p vs persistence | DM p vs {ref} |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -48,11 +55,11 @@ def compare(name: str) -> str:
 
 def backtest(name: str) -> str:
     d = json.loads((RESULTS / f"{name}.json").read_text())
-    i, ref = d["info"], d["info"]["reference"]
-    lines = [f"**{d['dataset']} backtest**, lookback {d['settings']['lookback']}: "
+    i, ref, c = d["info"], d["info"]["reference"], _config(d)
+    lines = [f"**{d['dataset']} backtest**, lookback {c.data.lookback}: "
              f"{i['n_windows']} monthly origins {i['cutoffs'][0]} .. {i['cutoffs'][-1]}, "
              f"expanding, refit at every origin, {i['n_forecasts']} forecasts; seeds "
-             f"{d['settings']['seeds']}, up to {d['settings']['epochs']} epochs; "
+             f"{c.train.n_seeds}, up to {c.train.epochs} epochs; "
              f"`{d['command']}`\n",
              f"| model | RMSE | MAE | MAE per origin (mean ± std) | cover 80 | cover 95 | "
              f"fit s per origin | DM p vs persistence | DM p vs {ref} |",

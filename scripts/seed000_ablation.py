@@ -64,19 +64,20 @@ def main(argv=None) -> int:
     if data is None:
         print("skipped: ../shared/data not found (set CPJAX_SHARED_DATA)")
         return 0
-    from cpjax.forecast import ForecasterConfig, run_ablation
+    from cpjax.forecast import DataSpec, ForecasterConfig, run_ablation
     from cpjax.forecast._ablation import ablation_table
 
     modes = ["level", "residual"] if args.mode == "both" else [args.mode]
     out = Path(args.out)
     summary, md = {"source": source, "settings": vars(args), "runs": {}}, []
     for mode in modes:
-        cfg = ForecasterConfig(lookback=10, horizon=1, epochs=args.epochs, seeds=args.seeds,
-                               patience=args.patience, residual=True if mode == "residual" else None,
-                               progress=args.progress)
+        cfg = ForecasterConfig().with_settings({
+            "lookback": 10, "horizon": 1, "epochs": args.epochs, "seeds": args.seeds,
+            "patience": args.patience, "residual": True if mode == "residual" else None,
+            "progress": args.progress})
         t0 = time.perf_counter()
-        run = run_ablation(data, out / mode if len(modes) > 1 else out, config=cfg,
-                           target=args.target, select="pcc", split=0.7,
+        run = run_ablation(DataSpec(data, target=args.target, select="pcc", split=0.7),
+                           out / mode if len(modes) > 1 else out, config=cfg,
                            naive_stacking=args.naive_stacking,
                            rows=args.rows.split(",") if args.rows else None,
                            settings={"script": "scripts/seed000_ablation.py", "mode": mode})

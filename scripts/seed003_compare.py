@@ -36,7 +36,7 @@ import pandas as pd
 
 from cpjax._errors import CpjaxInputError
 from cpjax.data import align, demo_market, read_table
-from cpjax.forecast import ForecasterConfig, backtest, compare_models
+from cpjax.forecast import DataSpec, ForecasterConfig, backtest, compare_models
 from cpjax.forecast._backtest import backtest_markdown
 from cpjax.forecast._compare import markdown_tables
 
@@ -124,16 +124,17 @@ def run(argv=None) -> int:
         val_fraction = min(max(n_val / max(n_train - a.lookback, 1), 0.01), 0.9)
     # release dummies are 0/1: min-max (explicit; guess_category maps *_release to minmax too)
     scaling = {c: "minmax" for c in df.columns if c.endswith("_release")}
-    cfg = ForecasterConfig(lookback=a.lookback, epochs=a.epochs, seeds=a.seeds,
-                           patience=a.patience, val_fraction=val_fraction, scaling=scaling)
+    cfg = ForecasterConfig().with_settings({
+        "lookback": a.lookback, "epochs": a.epochs, "seeds": a.seeds, "patience": a.patience,
+        "val_fraction": val_fraction, "scaling": scaling})
     out = Path(a.out)
-    cmp = compare_models(df, out / "compare", models=a.models.split(","), reference=a.reference,
-                         config=cfg, target=target, test_start=test_start,
+    cmp = compare_models(DataSpec(df, target=target, test_start=test_start), out / "compare",
+                         models=a.models.split(","), reference=a.reference, config=cfg,
                          price_level=a.price_level, settings={"script": "seed003_compare"})
-    bcfg = ForecasterConfig(**{**cfg.to_dict(), "seeds": a.backtest_seeds, "val_fraction": 0.15})
-    bt = backtest(df, out / "backtest", models=a.backtest_models.split(","),
-                  reference=a.reference, config=bcfg, target=target, n_windows=a.windows,
-                  price_level=a.price_level)
+    bcfg = cfg.with_settings({"seeds": a.backtest_seeds, "val_fraction": 0.15})
+    bt = backtest(DataSpec(df, target=target), out / "backtest",
+                  models=a.backtest_models.split(","), reference=a.reference, config=bcfg,
+                  n_windows=a.windows, price_level=a.price_level)
     report = (f"# Seed 003 protocol on {source}\n\nColumns: {', '.join(df.columns[1:])}; "
               f"{dropped} leading rows dropped before every indicator had a value; validation "
               f"from {val_start} (val_fraction {val_fraction:.3f} of training windows), test "

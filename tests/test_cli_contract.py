@@ -374,10 +374,17 @@ def test_forecasting_command_defaults_are_the_config_defaults():
     from cpjax.forecast import ForecasterConfig
 
     cfg = ForecasterConfig()
-    names = {"lookback": "lookback", "horizon": "horizon", "seeds": "seeds", "epochs": "epochs",
-             "seed": "seed", "optimizer": "optimizer", "learning_rate": "learning_rate",
-             "loss": "loss", "batch_size": "batch_size", "patience": "patience",
-             "model": "model"}
+    names = {"lookback": "data.lookback", "horizon": "data.horizon", "seeds": "train.n_seeds",
+             "epochs": "train.epochs", "seed": "train.seed", "optimizer": "optimizer.name",
+             "learning_rate": "optimizer.learning_rate", "loss": "train.loss",
+             "batch_size": "train.batch_size", "patience": "train.patience", "model": "model"}
+
+    def value(path):
+        obj = cfg
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
     checked = 0
     for p in _all_parsers():
         if p.prog.split()[-1] not in ("forecast", "compare", "backtest", "ablation", "tune"):
@@ -386,6 +393,27 @@ def test_forecasting_command_defaults_are_the_config_defaults():
             if a.dest in names and not (a.dest == "model" and a.default is None):
                 # (forecast's --model has no default: lstm for one series, the global network
                 # for a long table; its help says so)
-                assert a.default == getattr(cfg, names[a.dest]), (p.prog, a.dest)
+                assert a.default == value(names[a.dest]), (p.prog, a.dest)
                 checked += 1
     assert checked >= 40
+
+
+def test_forecasting_commands_without_options_build_the_default_config():
+    # base_config places each option in its section: unchanged options give ForecasterConfig()
+    import dataclasses
+
+    from cpjax.forecast import ForecasterConfig
+    from cpjax.forecast._cli import base_config
+
+    checked = 0
+    for p in _all_parsers():
+        command = p.prog.split()[-1]
+        if command not in ("forecast", "compare", "backtest", "ablation", "tune"):
+            continue
+        args = p.parse_args(["--demo", "--quiet", "--out", "o"]
+                            + (["--space", "s.json"] if command == "tune" else []))
+        cfg = ForecasterConfig()
+        assert base_config(args) == dataclasses.replace(
+            cfg, train=dataclasses.replace(cfg.train, progress=False)), command
+        checked += 1
+    assert checked == 5

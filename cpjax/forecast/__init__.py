@@ -15,6 +15,8 @@ from ._compare import (
     parse_models as parse_models,
 )
 from ._config import ForecasterConfig as ForecasterConfig
+from ._data_config import DataConfig as DataConfig
+from ._data_spec import DataSpec as DataSpec, LoadedData as LoadedData
 from ._forecaster import Forecaster as Forecaster
 from ._global import (
     GlobalConfig as GlobalConfig,

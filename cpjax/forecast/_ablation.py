@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import progress_bar, status
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_target
-from ._run import REFERENCES, observed_test_targets, score_forecasts, split_and_select
+from ._run import REFERENCES, observed_test_targets, score_forecasts
 
 __all__ = ["ABLATION_ROWS", "AblationRun", "run_ablation", "ablation_table"]
 
@@ -86,22 +86,20 @@ def ablation_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfig | None = None,
-                 target: str | None = None, features: list[str] | None = None,
-                 select: str | None = None, split: float | None = None, test_start=None,
-                 unique_id=None, rows: list[str] | None = None, naive_stacking: bool = False,
-                 references: tuple[str, ...] = REFERENCES,
+def run_ablation(data: DataSpec | Any, out: str | os.PathLike | None, *,
+                 config: ForecasterConfig | None = None, rows: list[str] | None = None,
+                 naive_stacking: bool = False, references: tuple[str, ...] = REFERENCES,
                  settings: dict[str, Any] | None = None) -> AblationRun:
     """Fit every ablation row and the references on one split; score; write ``out``.
 
     Arguments:
-        data: DataFrame or CSV/Excel path.
+        data: :class:`~cpjax.forecast.DataSpec` (table, target, features or selection, split,
+            series), or a DataFrame / CSV/Excel path with the spec's defaults; seed 000 selects
+            the inputs with ``select="pcc"``.
         out: folder for ``table.csv``, ``table.md``, ``forecasts.csv``, ``errors.png`` and
             ``config.json`` (``None``: write nothing). Nothing is written when anything fails.
         config: shared settings (lookback, epochs, seeds, residual, learning rate, ...); each
             row sets ``model``, ``optimizer`` and ``refiner`` on top of it.
-        select: ``"pcc"`` (seed 000: OHLCV + factors with |r| >= 0.5 on the training part) or
-            ``"pcc+granger"``; or give ``features``.
         rows: a subset of :data:`ABLATION_ROWS` (default all six, in Table 3 order).
         naive_stacking: also fit the in-sample (leaking) XGBoost stacking row.
 
@@ -110,11 +108,13 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> run = run_ablation(demo_market(), None, config=ForecasterConfig(epochs=2))  # doctest: +SKIP
+        >>> cfg = ForecasterConfig().with_settings({"epochs": 2})
+        >>> run = run_ablation(demo_market(), None, config=cfg)  # doctest: +SKIP
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     config = config or ForecasterConfig()
-    df, source = load_frame(data, unique_id)
-    target = resolve_target(df, target, source)
+    spec = as_data_spec(data)
     names = list(ABLATION_ROWS) if rows is None else list(rows)
     for n in names:
         if n not in ABLATION_ROWS:
@@ -122,16 +122,18 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                                   f"{', '.join(ABLATION_ROWS)}")
     plan = [(n, ABLATION_ROWS[n]) for n in names] + ([NAIVE_ROW] if naive_stacking else [])
     plan += [(r, {"model": r, "seeds": 1, "residual": None}) for r in references]
-    n_train, features, report = split_and_select(df, target, features, select, split, test_start)
-    base = {**config.to_dict(), "model_params": {}, "refiner": None, "refiner_params": {}}
+    loaded = spec.load()
+    df, source, target = loaded.frame, loaded.source, loaded.target
+    n_train, features, report = loaded.n_train, loaded.features, loaded.selection
+    base = dataclasses.replace(config, model_params={}, refiner=None)
     frames, seeds, timings, used = [], {}, {}, None
-    forecasters = {label: Forecaster(config=ForecasterConfig.from_dict({**base, **row}))
+    forecasters = {label: Forecaster(config=base.with_settings(row))
                    for label, row in plan}  # every model name checked before any training
-    bar = progress_bar(len(plan), "ablation", "model", config.progress)
+    bar = progress_bar(len(plan), "ablation", "model", config.train.progress)
     for k, (label, f) in enumerate(forecasters.items()):
         status(f"ablation: fitting {label} ({k + 1}/{len(plan)})")
         t0 = time.perf_counter()
-        f.fit(df, target, features, split=split, test_start=test_start)
+        f.fit(df, target, features, train_rows=n_train)
         pred = f.predict()
         timings[label] = time.perf_counter() - t0
         bar.update(1)
@@ -161,11 +163,12 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
             fc.to_csv(tmp / "forecasts.csv", index=False)
             table.to_csv(tmp / "table.csv", index=False)
             span = f"{fc['ds'].min().date()} .. {fc['ds'].max().date()}"
+            t = config.train
             head = (f"Seed 000 Table 3 layout on {source}: target {target}, inputs "
-                    f"{', '.join(used.features_)}; lookback {config.lookback}, horizon "
-                    f"{config.horizon}; training part up to {used.train_end_.date()}, test "
-                    f"{span} ({len(fc)} forecasts); networks: up to {config.epochs} epochs, "
-                    f"seeds {config.seed}..{config.seed + config.seeds - 1}, "
+                    f"{', '.join(used.features_)}; lookback {config.data.lookback}, horizon "
+                    f"{config.data.horizon}; training part up to {used.train_end_.date()}, test "
+                    f"{span} ({len(fc)} forecasts); networks: up to {config.train.epochs} epochs, "
+                    f"seeds {t.seed}..{t.seed + t.n_seeds - 1}, "
                     f"{'residual (change from the last close)' if config.residual else 'level'} "
                     "output. Price scale, then `_mm` on the training min-max scale.\n\n")
             (tmp / "table.md").write_text(head + ablation_table(table) + "\n")
@@ -174,8 +177,8 @@ def run_ablation(data, out: str | os.PathLike | None, *, config: ForecasterConfi
             if report is not None:
                 report.to_csv(tmp / "selection.csv", index=False)
             write_config(tmp, config, run={
-                "data": str(source), "target": target, "features": used.features_,
-                "select": select, "split": split, "test_start": test_start,
+                **spec.describe(), "data": str(source), "target": target,
+                "features": used.features_,
                 "train_end": used.train_end_.isoformat(), "rows": {k: v for k, v in plan},
                 "references": list(references), **(settings or {})}, timings_s=timings)
     return AblationRun(fc, table, timings, str(source), list(used.features_))

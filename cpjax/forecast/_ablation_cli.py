@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._cli import data_and_target, diverged_message, progress_flag
+from ._cli import base_config, data_spec, diverged_message
 
 __all__ = ["ablation"]
 
@@ -12,17 +12,11 @@ __all__ = ["ablation"]
 def ablation(args: argparse.Namespace) -> int:
     from ..train import TrainingDivergedError
     from ._ablation import ablation_table, run_ablation
-    from ._config import ForecasterConfig
 
-    data, target = data_and_target(args)
-    cfg = ForecasterConfig(
-        learning_rate=args.learning_rate, lookback=args.lookback, horizon=args.horizon,
-        epochs=args.epochs, batch_size=args.batch_size, patience=args.patience, seeds=args.seeds,
-        seed=args.seed, residual=True if args.residual else None, progress=progress_flag(args))
+    spec = data_spec(args)
+    cfg = base_config(args)  # each row sets its model, optimizer and refiner on top
     try:
-        run = run_ablation(data, args.out, config=cfg, target=target, features=args.features,
-                           select=args.select, split=args.split, test_start=args.test_start,
-                           unique_id=args.unique_id, naive_stacking=args.naive_stacking,
+        run = run_ablation(spec, args.out, config=cfg, naive_stacking=args.naive_stacking,
                            settings={"demo": bool(args.demo)})
     except TrainingDivergedError as err:
         raise diverged_message(err, args) from None

@@ -20,16 +20,16 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import progress_bar, status
 from ..data import rolling_origins
 from ..evaluate import format_table, metric_table, plot_metrics_by_cutoff
 from ._batch import FitJob, fit_forecasters
 from ._compare import ModelChoice, choices_with_reference, model_config, test_table
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
-from ._prepare import load_frame, resolve_target
 from ._run import observed_by_date
 
 __all__ = ["BacktestRun", "backtest", "backtest_markdown"]
@@ -62,7 +62,7 @@ class BacktestRun:
 def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, target, features,
                     refit: bool, levels, cal_fraction) -> tuple[pd.DataFrame, list[float]]:
     # the origins fix each test block (rolling_origins checks them): no minimum test size here
-    cfg = dataclasses.replace(model_config(base, choice), min_test=1)
+    cfg = model_config(base, choice).with_settings({"min_test": 1})
     fitting = folds if refit else folds[:1]
     status(f"backtest: fitting {choice.label} at {len(fitting)} origin(s)"
            f"{' as one batch' if len(fitting) > 1 else ''}")
@@ -93,20 +93,20 @@ def _fold_forecasts(df, folds, choice: ModelChoice, base: ForecasterConfig, targ
     return pd.concat(parts, ignore_index=True), fit_s
 
 
-def backtest(data, out: str | os.PathLike | None = None, *,
+def backtest(data: DataSpec | Any, out: str | os.PathLike | None = None, *,
              models: Sequence[str] | None = None, reference: str | None = None,
-             config: ForecasterConfig | None = None, target: str | None = None,
-             features: list[str] | None = None, select: str | None = None,
+             config: ForecasterConfig | None = None,
              n_windows: int = 12, step: str | int = "month",
              refit: bool = True, mode: str = "expanding", levels: Sequence[float] = (80, 95),
              cal_fraction: float | None = None, spike_threshold: float = 0.05,
-             price_level: float = 80.0, unique_id=None,
-             settings: dict[str, Any] | None = None) -> BacktestRun:
+             price_level: float = 80.0, settings: dict[str, Any] | None = None) -> BacktestRun:
     """Rolling-origin backtest of several models (seed 003's 12-month rolling validation).
 
     Arguments:
-        data, models, reference, config, target, features, select: as in
-            :func:`~cpjax.forecast.compare_models` (persistence is always added).
+        data, models, reference, config: as in :func:`~cpjax.forecast.compare_models`
+            (persistence is always added); the rolling origins replace the spec's ``split`` /
+            ``test_start`` (give neither), and ``select`` chooses the inputs on the rows before
+            the first origin.
         n_windows: number of origins; ``step``: ``"month"`` (one calendar month per block, the
             last ``n_windows`` months) or a number of rows per block.
         refit: retrain at every origin, or train once at the first and roll forward.
@@ -120,38 +120,38 @@ def backtest(data, out: str | os.PathLike | None = None, *,
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> run = backtest(demo_market(n_days=400), models=["drift"], n_windows=3, step=20,
-        ...                config=ForecasterConfig(lookback=10), target="close")
+        >>> from cpjax.forecast import DataConfig, DataSpec, ForecasterConfig
+        >>> run = backtest(DataSpec(demo_market(n_days=400), target="close"), models=["drift"],
+        ...                n_windows=3, step=20, config=ForecasterConfig(data=DataConfig(lookback=10)))
         >>> run.metrics_by_cutoff["cutoff"].nunique()
         3
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     base = config or ForecasterConfig()
     if isinstance(n_windows, bool) or not isinstance(n_windows, int | np.integer) or n_windows < 1:
         raise CpjaxInputError(f"n_windows must be a positive integer, got {n_windows!r}; "
                               "fix: e.g. --windows 12")
     choices, labels, reference = choices_with_reference(models, reference)
     levels = check_levels(levels)
-    df, source = load_frame(data, unique_id)
-    target = resolve_target(df, target, source)
+    spec = as_data_spec(data)
+    if spec.split is not None or spec.test_start is not None:
+        raise CpjaxInputError("backtest splits the data by rolling origins; fix: drop split / "
+                              "test_start (--split / --test-start) and use n_windows and step "
+                              "(--windows, --step)")
+    df, source, target = spec.read()
     folds = rolling_origins(pd.DatetimeIndex(df["ds"]), n_windows, step, mode)
-    need = base.lookback + base.horizon + 2
+    need = base.data.lookback + base.data.horizon + 2
     if len(folds[0].train) < need:
         raise CpjaxInputError(
             f"{source} has {len(folds[0].train)} rows before the first of {n_windows} origins "
             f"({pd.Timestamp(folds[0].cutoff).date()}), fewer than lookback + horizon + 2 = "
             f"{need}; fix: use fewer --windows, a smaller --step or a shorter --lookback")
-    if select is not None:
-        from ._prepare import resolve_features
-        from ._run import select_features
-
-        if features is not None:
-            raise CpjaxInputError("give either --features or --select, not both")
-        resolve_features(df, target, None)
-        features, _ = select_features(df, target, len(folds[0].train), select)
+    features, _ = spec.inputs(df, target, len(folds[0].train))  # chosen before the 1st origin
     frames, fit_times = [], {}
     for ch in choices:  # every name and setting checked before any training
         Forecaster(config=model_config(base, ch))
-    bar = progress_bar(len(choices), "backtest", "model", base.progress)
+    bar = progress_bar(len(choices), "backtest", "model", base.train.progress)
     for ch in choices:
         fr, fit_s = _fold_forecasts(df, folds, ch, base, target, features, refit, levels,
                                     cal_fraction)
@@ -191,6 +191,7 @@ def backtest(data, out: str | os.PathLike | None = None, *,
     tests = test_table(cv, labels, [reference, "persistence"])
     cv_out = cv_all.drop(columns=["origin"])
     info = {"data": str(source), "target": target, "rows": len(df),
+            "data_spec": spec.describe(),
             "first_date": str(df["ds"].iloc[0].date()), "last_date": str(df["ds"].iloc[-1].date()),
             "n_windows": n_windows, "step": step, "refit": refit, "mode": mode,
             "cutoffs": [str(pd.Timestamp(f.cutoff).date()) for f in folds],

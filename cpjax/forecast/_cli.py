@@ -14,7 +14,7 @@ import sys
 from .._errors import CpjaxInputError
 from .._progress import status
 
-__all__ = ["base_config", "data_and_target", "diverged_message", "forecast", "models", "print_table",
+__all__ = ["base_config", "data_and_target", "data_spec", "diverged_message", "forecast", "models", "print_table",
            "progress_flag", "tune", "units"]
 
 
@@ -36,6 +36,20 @@ def data_and_target(args: argparse.Namespace):
         return data, args.target or "close"
     status(f"reading {args.data}")
     return read_table(args.data, date_format=args.date_format), args.target
+
+
+def data_spec(args: argparse.Namespace, read=None):
+    """The :class:`~cpjax.forecast.DataSpec` of the data options (``--demo``/``--data``,
+    ``--target``, ``--features``, ``--select``, ``--split``, ``--test-start``,
+    ``--unique-id``); ``read``: ``(data, target)`` of :func:`data_and_target` when the caller
+    has read the table already."""
+    from ._data_spec import DataSpec
+
+    data, target = read or data_and_target(args)
+    return DataSpec(data, target=target, features=getattr(args, "features", None),
+                    select=getattr(args, "select", None), split=getattr(args, "split", None),
+                    test_start=getattr(args, "test_start", None),
+                    unique_id=getattr(args, "unique_id", None))
 
 
 def units(args: argparse.Namespace) -> str | None:
@@ -82,9 +96,8 @@ def forecast(args: argparse.Namespace) -> int:
            f"{', '.join(_references(args.references)) or 'none'} on "
            f"{'the demo market' if args.demo else args.data}")
     try:
-        run = run_forecast(data, args.out, config=cfg, target=target, features=args.features,
-                           select=args.select, split=args.split, test_start=args.test_start,
-                           references=_references(args.references), unique_id=args.unique_id,
+        run = run_forecast(data_spec(args, (data, target)), args.out, config=cfg,
+                           references=_references(args.references),
                            settings={"demo": bool(args.demo)}, levels=tuple(args.level),
                            units=units(args))
     except TrainingDivergedError as err:
@@ -143,18 +156,23 @@ def _forecast_global(args: argparse.Namespace, data) -> int:
     return 0
 
 
+#: Options of the model and training whose value is the flat setting of the same name.
+_SETTING_OPTIONS = ("model", "optimizer", "learning_rate", "loss", "lookback", "horizon", "epochs",
+                    "batch_size", "patience", "seeds", "seed", "refiner")
+
+
 def base_config(args: argparse.Namespace):
     """The :class:`ForecasterConfig` of the model and training options (forecast, tune, compare,
-    backtest; options a command lacks keep the config's defaults)."""
+    backtest, ablation; options a command lacks, and forecast's unset ``--model``, keep the
+    config's defaults)."""
     from ._config import ForecasterConfig
 
-    return ForecasterConfig(
-        model=getattr(args, "model", None) or "lstm", optimizer=args.optimizer, learning_rate=args.learning_rate,
-        optimizer_params=dict(getattr(args, "optimizer_option", [])),
-        loss=args.loss, lookback=args.lookback, horizon=args.horizon, epochs=args.epochs,
-        batch_size=args.batch_size, patience=args.patience, seeds=args.seeds, seed=args.seed,
-        residual=True if args.residual else None, progress=progress_flag(args),
-        refiner=getattr(args, "refiner", None))
+    settings = {k: getattr(args, k) for k in _SETTING_OPTIONS if hasattr(args, k)}
+    if settings.get("model") is None:
+        settings.pop("model", None)
+    return ForecasterConfig().with_settings({
+        **settings, "optimizer_params": dict(getattr(args, "optimizer_option", [])),
+        "residual": True if args.residual else None, "progress": progress_flag(args)})
 
 
 def tune(args: argparse.Namespace) -> int:
@@ -164,11 +182,8 @@ def tune(args: argparse.Namespace) -> int:
 
     space = SearchSpace.from_json(args.space)  # strict, before the data is read
     cfg = base_config(args)
-    data, target = data_and_target(args)
     try:
-        res = run_tune(data, space, config=cfg, target=target, features=args.features,
-                       split=args.split, test_start=args.test_start, unique_id=args.unique_id,
-                       out=args.out)
+        res = run_tune(data_spec(args), space, config=cfg, out=args.out)
     except TrainingDivergedError as err:
         raise diverged_message(err, args) from None
     args.stages.update({"fit_s": res.info["fit_seconds"]})

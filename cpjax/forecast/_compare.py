@@ -22,16 +22,16 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CpjaxInputError
-from .._io import atomic_output_dir, write_config
+from .._io import atomic_output_dir, check_output_dir, write_config
 from .._progress import status
 from ..evaluate import comparison_tests, format_table, plot_forecast
 from ..nn import get_model, model_names, residual_refusal
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
 from ._intervals import add_conformal_intervals, calibration_residuals, check_levels, coverage_table
 from ._kinds import kind_of
-from ._prepare import load_frame, resolve_target
-from ._run import observed_test_targets, score_forecasts, split_and_select
+from ._run import observed_test_targets, score_forecasts
 
 __all__ = ["CompareRun", "ModelChoice", "compare_models", "default_reference", "parse_models",
            "score_table", "test_table", "DEFAULT_COMPARE_MODELS"]
@@ -120,10 +120,8 @@ class CompareRun:
 
 def model_config(base: ForecasterConfig, choice: ModelChoice) -> ForecasterConfig:
     """The settings of one model in a comparison: ``base`` with this model (estimators: 1 seed)."""
-    d = {**base.to_dict(), "model": choice.model}
-    d = kind_of(get_model(choice.model)).comparison_settings(d, choice.residual,
-                                                              base.model == choice.model)
-    return ForecasterConfig.from_dict(d)
+    return kind_of(get_model(choice.model)).comparison_settings(
+        base.with_settings({"model": choice.model}), choice.residual, base.model == choice.model)
 
 
 def _warm_predict(f: Forecaster, idx: np.ndarray, repeats: int = 5) -> tuple[float, float]:
@@ -190,11 +188,12 @@ def test_table(fc: pd.DataFrame, labels: Sequence[str], references: Sequence[str
 
 
 def fit_choice(df: pd.DataFrame, choice: ModelChoice, base: ForecasterConfig, target: str,
-               features, *, split=None, test_start=None, train_rows=None) -> tuple[Forecaster, dict]:
-    """Fit one model; return it with its timings (train, predict, latency per window)."""
+               features, *, train_rows: int) -> tuple[Forecaster, dict]:
+    """Fit one model on the first ``train_rows`` rows; return it with its timings (train,
+    predict, latency per window)."""
     f = Forecaster(config=model_config(base, choice))
     t0 = time.perf_counter()
-    f.fit(df, target, features, split=split, test_start=test_start, train_rows=train_rows)
+    f.fit(df, target, features, train_rows=train_rows)
     train_s = time.perf_counter() - t0
     idx = f.prepared_.test_windows()
     first, warm = _warm_predict(f, idx)
@@ -202,18 +201,17 @@ def fit_choice(df: pd.DataFrame, choice: ModelChoice, base: ForecasterConfig, ta
                "latency_ms": 1e3 * warm / max(idx.size, 1), "n_windows": int(idx.size)}
 
 
-def compare_models(data, out: str | os.PathLike | None = None, *,
+def compare_models(data: DataSpec | Any, out: str | os.PathLike | None = None, *,
                    models: Sequence[str] | None = None, reference: str | None = None,
-                   config: ForecasterConfig | None = None, target: str | None = None,
-                   features: list[str] | None = None, select: str | None = None,
-                   split: float | None = None, test_start=None,
+                   config: ForecasterConfig | None = None,
                    levels: Sequence[float] = (80, 95), cal_fraction: float | None = None,
                    spike_threshold: float = 0.05, price_level: float = 80.0,
-                   unique_id=None, settings: dict[str, Any] | None = None) -> CompareRun:
+                   settings: dict[str, Any] | None = None) -> CompareRun:
     """Fit several models on one split and compare them (seed 003's comparison and Table 2).
 
     Arguments:
-        data: DataFrame or CSV/Excel path (see :class:`~cpjax.forecast.Forecaster`).
+        data: :class:`~cpjax.forecast.DataSpec` (table, target, features or selection, split,
+            series), or a DataFrame / CSV/Excel path with the spec's defaults.
         out: folder for ``table.csv``, ``table.md``, ``tests.csv``, ``forecasts.csv``,
             ``forecast.png`` and ``config.json`` (``None``: write nothing).
         models: labels (registry names, or ``NAME-residual`` / ``NAME-level``); persistence is
@@ -231,18 +229,21 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> run = compare_models(demo_market(n_days=300), models=["arima"],
-        ...                      config=ForecasterConfig(lookback=10), target="close")
+        >>> from cpjax.forecast import DataConfig, DataSpec, ForecasterConfig
+        >>> run = compare_models(DataSpec(demo_market(n_days=300), target="close"),
+        ...                      models=["arima"], config=ForecasterConfig(data=DataConfig(lookback=10)))
         >>> sorted(run.table["model"])
         ['arima', 'persistence']
     """
+    if out is not None:  # before any work; a folder an earlier cpjax run wrote is replaced
+        check_output_dir(out, overwrite=None, option="out")
     base = config or ForecasterConfig()
     choices, labels, reference = choices_with_reference(models, reference)
     levels = check_levels(levels)
-    df, source = load_frame(data, unique_id)
-    target = resolve_target(df, target, source)
-    n_train, features, selection = split_and_select(df, target, features, select, split,
-                                                    test_start)
+    spec = as_data_spec(data)
+    loaded = spec.load()
+    df, source, target = loaded.frame, loaded.source, loaded.target
+    n_train, features, selection = loaded.n_train, loaded.features, loaded.selection
     fitted, timings, frames = {}, {}, []
     for ch in choices:  # every name and setting checked before any training
         Forecaster(config=model_config(base, ch))
@@ -279,6 +280,7 @@ def compare_models(data, out: str | os.PathLike | None = None, *,
     tests = test_table(scored, labels, [reference, "persistence"])
     yv, lv = scored["y"].to_numpy(np.float64), last[ok]
     info = {"data": str(source), "target": target, "features": main.features_,
+            "data_spec": spec.describe(),
             "rows": len(p.frame), "first_date": str(p.frame["ds"].iloc[0].date()),
             "last_date": str(p.frame["ds"].iloc[-1].date()),
             "train_end": str(main.train_end_.date()),

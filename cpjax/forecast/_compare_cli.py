@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from .._errors import CpjaxInputError
-from ._cli import base_config, data_and_target, diverged_message, print_table
+from ._cli import base_config, data_spec, diverged_message, print_table
 
 __all__ = ["backtest", "compare"]
 
 
 def _common(args) -> dict:
-    return dict(models=args.models, reference=args.reference, features=args.features,
-                select=args.select, levels=args.level, spike_threshold=args.spike_threshold,
-                price_level=args.price_level, unique_id=args.unique_id)
+    return dict(models=args.models, reference=args.reference, levels=args.level,
+                spike_threshold=args.spike_threshold, price_level=args.price_level)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -22,11 +20,9 @@ def compare(args: argparse.Namespace) -> int:
     from ._compare import compare_models
 
     cfg = base_config(args)
-    data, target = data_and_target(args)
     try:
-        run = compare_models(data, args.out, config=cfg, target=target, split=args.split,
-                             test_start=args.test_start, settings={"demo": bool(args.demo)},
-                             **_common(args))
+        run = compare_models(data_spec(args), args.out, config=cfg,
+                             settings={"demo": bool(args.demo)}, **_common(args))
     except TrainingDivergedError as err:
         raise diverged_message(err, args) from None
     if not args.quiet:
@@ -42,13 +38,9 @@ def backtest(args: argparse.Namespace) -> int:
     from ..train import TrainingDivergedError
     from ._backtest import backtest as run_backtest
 
-    if args.split is not None or args.test_start is not None:
-        raise CpjaxInputError("backtest splits the data by rolling origins; fix: drop --split / "
-                              "--test-start and use --windows and --step")
     cfg = base_config(args)
-    data, target = data_and_target(args)
     try:
-        run = run_backtest(data, args.out, config=cfg, target=target, n_windows=args.windows,
+        run = run_backtest(data_spec(args), args.out, config=cfg, n_windows=args.windows,
                            step=args.step, refit=args.refit, mode=args.mode,
                            settings={"demo": bool(args.demo)}, **_common(args))
     except TrainingDivergedError as err:

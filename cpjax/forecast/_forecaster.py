@@ -15,12 +15,11 @@ from .._errors import CpjaxInputError
 from ..data import CategoryScaler
 from ..evaluate import quantile_column
 from ..nn import get_model, make_config, residual, residual_refusal
-from ..optim import optimizer_config
-from ..train import Problem, TrainConfig, predict_network
+from ..train import Problem, predict_network
 from ._config import ForecasterConfig
 from ._kinds import kind_of
 from ._prepare import Prepared, load_frame, prepare, resolve_features, resolve_target, train_end_row
-from ._refiner import fit_refiner, oof_blocks, refiner_config
+from ._refiner import fit_refiner, oof_blocks
 
 __all__ = ["Forecaster"]
 
@@ -33,8 +32,9 @@ class Forecaster:
 
     Arguments:
         model: registry name (``cpjax models``), e.g. ``"lstm"``, ``"arima"``, ``"persistence"``.
-        config: a full :class:`ForecasterConfig`; keywords override its fields, and unknown
-            keywords are the model's hyperparameters (``hidden_size=32``).
+        config: a full :class:`ForecasterConfig`; keywords are flat settings put in its
+            sections by :meth:`ForecasterConfig.with_settings` (``lookback=30``, ``epochs=50``,
+            ``learning_rate=3e-3``), the model's hyperparameters included (``hidden_size=32``).
         search: a :class:`~cpjax.forecast.SearchSpace` (or its JSON form, or a JSON file):
             ``fit`` first chooses those settings on rolling-origin validation inside the
             training part (:func:`~cpjax.forecast.tune`; every trial in ``search_result_``),
@@ -49,16 +49,8 @@ class Forecaster:
 
     def __init__(self, model: str | None = None, *, config: ForecasterConfig | None = None,
                  search: Any = None, **kwargs: Any):
-        fields = {f.name for f in dataclasses.fields(ForecasterConfig)}
-        base = config.to_dict() if config is not None else {}
-        if model is not None:
-            base["model"] = model
-        settings = {k: v for k, v in kwargs.items() if k in fields}
-        hyper = {k: v for k, v in kwargs.items() if k not in fields}
-        base.update(settings)
-        if hyper:
-            base["model_params"] = {**base.get("model_params", {}), **hyper}
-        self.config = ForecasterConfig.from_dict(legacy_residual_params(base))
+        settings = kwargs if model is None else {"model": model, **kwargs}
+        self.config = legacy_residual_params((config or ForecasterConfig()).with_settings(settings))
         spec = get_model(self.config.model)
         cfg = make_config(self.config.model, self._model_params())  # validates them
         if self.config.residual and (why := residual_refusal(spec, cfg)):
@@ -81,12 +73,11 @@ class Forecaster:
         return dict(self.config.model_params)
 
     def _optimizer(self):
-        c = self.config
-        return optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
+        return self.config.optimizer
 
     def _build(self):
         cfg = make_config(self.config.model, self._model_params())
-        return self._as_configured(self.spec.build(cfg, self.config.horizon), cfg)
+        return self._as_configured(self.spec.build(cfg, self.config.data.horizon), cfg)
 
     def _as_configured(self, model, cfg):
         """``model`` (built or loaded from ``cfg``) in residual mode when ``residual`` is set;
@@ -123,11 +114,17 @@ class Forecaster:
 
         self.date_format_ = date_format  # read by _plan and by predict on new data
         if self.search is not None:  # choose the settings on the training part, then fit them
+            from ._data_spec import DataSpec
             from ._tune import tune
 
-            self.search_result_ = tune(data, self.search, config=self.config, target=target,
-                                       features=features, split=split, test_start=test_start,
-                                       unique_id=unique_id, date_format=date_format)
+            if train_rows is not None:  # the search must not read past the training rows either
+                data, _ = load_frame(data, unique_id, date_format)
+                unique_id = date_format = None
+                split, test_start = (None, data["ds"].iloc[train_rows]) \
+                    if train_rows < len(data) else (split, None)
+            spec = DataSpec(data, target=target, features=features, split=split,
+                            test_start=test_start, unique_id=unique_id, date_format=date_format)
+            self.search_result_ = tune(spec, self.search, config=self.config)
             self.config = self.search_result_.config
             self.spec = get_model(self.config.model)
             self.kind = kind_of(self.spec)
@@ -144,10 +141,10 @@ class Forecaster:
         cols = resolve_features(df, target, features)
         n_train = train_rows if train_rows is not None else train_end_row(
             pd.DatetimeIndex(df["ds"]), split, test_start)
-        c = self.config
-        p = prepare(df, target, cols, lookback=c.lookback, horizon=c.horizon, n_train=n_train,
-                    scaling=c.scaling, max_linear_gap=c.max_linear_gap, outliers=c.outliers,
-                    min_test=c.min_test, source=source)
+        d = self.config.data
+        p = prepare(df, target, cols, lookback=d.lookback, horizon=d.horizon, n_train=n_train,
+                    scaling=d.scaling, max_linear_gap=d.max_linear_gap, outliers=d.outliers,
+                    min_test=d.min_test, source=source)
         if len(p.frame) != len(df):  # leading rows dropped by imputation: keep the split date
             n_train = int(np.searchsorted(p.frame["ds"].values, df["ds"].values[n_train - 1],
                                           side="right"))
@@ -168,24 +165,19 @@ class Forecaster:
     def _training(self):
         """``(module, OptimizerConfig, TrainConfig)`` of this forecaster's networks."""
         c = self.config
-        ocfg = optimizer_config(c.optimizer, c.learning_rate, **c.optimizer_params)
-        tcfg = TrainConfig(epochs=c.epochs, batch_size=c.batch_size, loss=c.loss,
-                           patience=c.patience, seed=c.seed, n_seeds=c.seeds,
-                           seed_strategy=c.seed_strategy, progress=c.progress,
-                           label=c.model)
-        return self._build(), ocfg, tcfg
+        return self._build(), c.optimizer, dataclasses.replace(c.train, label=c.model)
 
     def _problems(self, X: np.ndarray, Y: np.ndarray) -> list[tuple[Any, Problem]]:
         """The network problems of this fit: ``("main", problem)`` for each seed, and
         ``(k, problem)`` for each seed of out-of-fold block ``k`` when a refiner is set.  The
         latest ``val_fraction`` of each problem's windows drive its early stopping."""
-        c = self.config
-        seeds = range(c.seed, c.seed + c.seeds)
-        out = [("main", _problem(X, Y, c.val_fraction, s)) for s in seeds]
-        rcfg = refiner_config(c.refiner, c.refiner_params)
+        c, val = self.config, self.config.data.val_fraction
+        seeds = range(c.train.seed, c.train.seed + c.train.n_seeds)
+        out = [("main", _problem(X, Y, val, s)) for s in seeds]
+        rcfg = c.refiner
         if rcfg is not None and not rcfg.in_sample:
-            for k, (fit_pos, _) in enumerate(oof_blocks(len(X), rcfg.folds, c.horizon)):
-                out += [(k, _problem(X[fit_pos], Y[fit_pos], c.val_fraction, s)) for s in seeds]
+            for k, (fit_pos, _) in enumerate(oof_blocks(len(X), rcfg.folds, c.data.horizon)):
+                out += [(k, _problem(X[fit_pos], Y[fit_pos], val, s)) for s in seeds]
         return out
 
     def _attach(self, X: np.ndarray, Y: np.ndarray, module, results: dict[Any, Any]) -> None:
@@ -196,10 +188,10 @@ class Forecaster:
         self.params_, self.batch_stats_ = res.params, res.batch_stats
         self.history_ = res.history
         self.best_epoch_ = res.best_epoch
-        self.n_seeds_ = c.seeds
-        rcfg = refiner_config(c.refiner, c.refiner_params)
+        self.n_seeds_ = c.train.n_seeds
+        rcfg = c.refiner
         if rcfg is not None:
-            blocks = [] if rcfg.in_sample else oof_blocks(len(X), rcfg.folds, c.horizon)
+            blocks = [] if rcfg.in_sample else oof_blocks(len(X), rcfg.folds, c.data.horizon)
             lookup = {tuple(pred): results[k] for k, (_, pred) in enumerate(blocks)}
 
             def train_predict(fit_pos, pred_pos):  # the out-of-fold networks, already trained
@@ -207,7 +199,7 @@ class Forecaster:
                 return predict_network(module, r.params, r.batch_stats, X[pred_pos])
 
             final = predict_network(module, res.params, res.batch_stats, X)
-            self.refiner_ = fit_refiner(rcfg, train_predict, X, Y, final, c.horizon)
+            self.refiner_ = fit_refiner(rcfg, train_predict, X, Y, final, c.data.horizon)
         self.fitted_ = True
 
     def _network_predict(self, X: np.ndarray) -> np.ndarray:
@@ -223,10 +215,10 @@ class Forecaster:
 
     def _prepare_new(self, data, unique_id=None) -> Prepared:
         df, source = load_frame(data, unique_id, getattr(self, "date_format_", None))
-        c = self.config
-        p = prepare(df, self.target_, self.features_, lookback=c.lookback, horizon=c.horizon,
-                    n_train=None, scaling=c.scaling, max_linear_gap=c.max_linear_gap,
-                    outliers=c.outliers, min_test=0, scaler=self.scaler_, source=source)
+        d = self.config.data
+        p = prepare(df, self.target_, self.features_, lookback=d.lookback, horizon=d.horizon,
+                    n_train=None, scaling=d.scaling, max_linear_gap=d.max_linear_gap,
+                    outliers=d.outliers, min_test=0, scaler=self.scaler_, source=source)
         n_train = int(np.searchsorted(p.frame["ds"].values, self.train_end_.to_datetime64(),
                                       side="right"))
         return dataclasses.replace(p, n_train=n_train)
@@ -283,7 +275,7 @@ class Forecaster:
         return fc
 
     def _frame(self, p: Prepared, idx: np.ndarray, scaled: np.ndarray) -> pd.DataFrame:
-        H = self.config.horizon
+        H = self.config.data.horizon
         w = p.windows
         dates = p.dates
         origin = w.origin[idx]
@@ -309,7 +301,7 @@ class Forecaster:
         p = self.prepared_ if data is None else self._prepare_new(data, unique_id)
         if p is None:
             raise CpjaxInputError("pass the data table: forecast(df)")
-        L, H = self.config.lookback, self.config.horizon
+        L, H = self.config.data.lookback, self.config.data.horizon
         x = p.values[-L:][None].astype(np.float32)
         T = len(p.series)
         scaled = self.kind.predict_scaled(self, x, np.array([T - 1]), p.series)
@@ -372,30 +364,28 @@ class Forecaster:
         return self
 
 
-def legacy_residual_params(settings: dict[str, Any]) -> dict[str, Any]:
-    """Forecaster settings written before residual mode was a wrapper (``cpjax.nn.residual``),
-    in today's form: a ``"residual"`` model hyperparameter becomes the ``residual`` setting (a
-    ``residual`` setting that is not ``None`` wins, as it did), and a ``"target_index"`` that the
-    model no longer has (networks read it only in residual mode) is dropped when it is 0, the
-    Forecaster's target feature.  Models whose config still has those fields keep them."""
-    params = dict(settings.get("model_params") or {})
+def legacy_residual_params(config: ForecasterConfig) -> ForecasterConfig:
+    """``config`` as earlier versions meant it, before residual mode was a wrapper
+    (``cpjax.nn.residual``): a ``"residual"`` model hyperparameter becomes the ``residual``
+    setting (a ``residual`` setting that is not ``None`` wins, as it did), and a
+    ``"target_index"`` that the model no longer has (networks read it only in residual mode) is
+    dropped when it is 0, the Forecaster's target feature.  Models whose config still has those
+    fields keep them."""
+    params = dict(config.model_params)
     if "residual" not in params and "target_index" not in params:
-        return settings
-    model = settings.get("model", ForecasterConfig.model)
-    fields = {f.name for f in dataclasses.fields(get_model(model).config_cls)}
-    out = dict(settings)
+        return config
+    fields = {f.name for f in dataclasses.fields(get_model(config.model).config_cls)}
+    flag = config.residual
     if "residual" in params and "residual" not in fields:
-        flag = params.pop("residual")
-        if out.get("residual") is None:
-            out["residual"] = bool(flag)
+        old = params.pop("residual")
+        flag = bool(old) if flag is None else flag
     if "target_index" in params and "target_index" not in fields:
         if params["target_index"] != 0:
             raise CpjaxInputError(f"model_params target_index={params['target_index']!r}: "
-                                  f"{model!r} has no target_index setting (the Forecaster puts "
-                                  "the target at feature 0); fix: remove it")
+                                  f"{config.model!r} has no target_index setting (the "
+                                  "Forecaster puts the target at feature 0); fix: remove it")
         del params["target_index"]
-    out["model_params"] = params
-    return out
+    return dataclasses.replace(config, residual=flag, model_params=params)
 
 
 def _future_dates(dates: pd.DatetimeIndex, n: int) -> pd.DatetimeIndex:

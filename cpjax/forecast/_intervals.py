@@ -62,7 +62,7 @@ def calibration_residuals(forecaster, cal_fraction: float | None = None, *,
         end, so nothing from the test period is used.
     """
     c = forecaster.config
-    frac = cal_fraction if cal_fraction is not None else (c.val_fraction or 0.15)
+    frac = cal_fraction if cal_fraction is not None else (c.data.val_fraction or 0.15)
     p = forecaster.prepared_
     n_tr = int(p.train_windows().size)
     n_cal = min(max(int(round(frac * n_tr)), 1), n_tr)

@@ -53,10 +53,9 @@ class ModelKind:
     def load(self, f, path: Path) -> None:
         raise NotImplementedError
 
-    def comparison_settings(self, d: dict[str, Any], residual: bool | None,
-                            same_model: bool) -> dict[str, Any]:
-        """Settings of this model in a comparison whose base settings are ``d``."""
-        return d
+    def comparison_settings(self, c, residual: bool | None, same_model: bool):
+        """The :class:`ForecasterConfig` of this model in a comparison whose base is ``c``."""
+        return c
 
     def dynamic_settings(self, f) -> set[str]:
         """Settings a search may vary without a new compiled program."""
@@ -98,12 +97,13 @@ class NetworkKind(ModelKind):
         if (path / "refiner" / "refiner.json").is_file():
             f.refiner_ = XGBoostRefiner.load(path / "refiner")
 
-    def comparison_settings(self, d, residual, same_model):
+    def comparison_settings(self, c, residual, same_model):
+        settings: dict[str, Any] = {}
         if residual is not None:
-            d["residual"] = residual
+            settings["residual"] = residual
         if not same_model:
-            d["model_params"] = {}  # the base model's hyperparameters are not this model's
-        return d
+            settings["model_params"] = {}  # the base model's hyperparameters are not this model's
+        return c.with_settings(settings)
 
     def dynamic_settings(self, f) -> set[str]:
         from ..optim import optimizer_structure
@@ -132,11 +132,9 @@ class EstimatorKind(ModelKind):
     refit_for_calibration = True
 
     def check(self, f) -> None:
-        from ._refiner import refiner_config
-
-        if refiner_config(f.config.refiner, f.config.refiner_params):
-            raise CpjaxInputError(f"refiner={f.config.refiner!r} refines a network; "
-                                  f"{f.config.model!r} is a statistical model; fix: drop it")
+        if f.config.refiner is not None:
+            raise CpjaxInputError(f"the refiner (xgboost) refines a network; {f.config.model!r} "
+                                  "is a statistical model; fix: drop it (refiner=None)")
 
     def fit_direct(self, f, X, Y) -> None:
         p = f.prepared_
@@ -162,14 +160,15 @@ class EstimatorKind(ModelKind):
 
         state = json.loads((path / "estimator.json").read_text())
         cfg = make_config(f.config.model, f._model_params())
-        f.estimator_ = f._as_configured(f.spec.load(cfg, f.config.horizon, state), cfg)
+        f.estimator_ = f._as_configured(f.spec.load(cfg, f.config.data.horizon, state), cfg)
 
-    def comparison_settings(self, d, residual, same_model):
-        d["seeds"] = 1  # deterministic: one fit
-        d["residual"] = True if residual else None  # only a NAME-residual label, not the base's
-        d["model_params"] = {}
-        d["refiner"] = None  # the refiner corrects a network; statistical peers run as they are
-        return d
+    def comparison_settings(self, c, residual, same_model):
+        return c.with_settings({
+            "seeds": 1,  # deterministic: one fit
+            "residual": True if residual else None,  # only a NAME-residual label, not the base's
+            "model_params": {},
+            "refiner": None,  # the refiner corrects a network; statistical peers run as they are
+        })
 
 
 _KINDS = {"network": NetworkKind(), "estimator": EstimatorKind()}

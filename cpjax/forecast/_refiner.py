@@ -28,17 +28,16 @@ from typing import Any, Literal
 import numpy as np
 from jaxtyping import Float
 
-from .._errors import CpjaxInputError, unknown_name_message
+from .._errors import CpjaxInputError
 
-__all__ = ["REFINERS", "RefinerConfig", "XGBoostRefiner", "oof_blocks", "refiner_config",
-           "refiner_features"]
+__all__ = ["REFINERS", "RefinerConfig", "XGBoostRefiner", "oof_blocks", "refiner_features"]
 
 REFINERS = ("xgboost",)
 
 
 @dataclasses.dataclass(frozen=True)
 class RefinerConfig:
-    """Settings of the XGBoost refiner (``ForecasterConfig.refiner_params``).
+    """Settings of the XGBoost refiner (``ForecasterConfig.refiner``; ``None`` there: off).
 
     Attributes:
         n_estimators: boosting rounds.
@@ -78,22 +77,6 @@ class RefinerConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise CpjaxInputError(f"refiner setting {name} must be a positive integer, got {v!r}")
-
-
-def refiner_config(name: str | None, params: dict[str, Any] | None) -> RefinerConfig | None:
-    """Check ``refiner`` / ``refiner_params`` of a ForecasterConfig; ``None`` when off."""
-    if name is None:
-        if params:
-            raise CpjaxInputError("refiner_params given without refiner; fix: set "
-                                  "refiner='xgboost' or drop refiner_params")
-        return None
-    if name not in REFINERS:
-        raise CpjaxInputError(unknown_name_message("refiner", name, REFINERS))
-    fields = {f.name for f in dataclasses.fields(RefinerConfig)}
-    bad = sorted(set(params or {}) - fields)
-    if bad:
-        raise CpjaxInputError(unknown_name_message("refiner setting", bad[0], fields))
-    return RefinerConfig(**(params or {}))
 
 
 def refiner_features(pred: Float[np.ndarray, "n horizon"], X: Float[np.ndarray, "n lookback features"],

@@ -17,14 +17,14 @@ import pandas as pd
 from .._errors import CpjaxInputError
 from .._io import atomic_output_dir, check_output_dir, write_config, write_json
 from .._progress import status
-from ..data import data_report, granger_filter, pearson_select
+from ..data import data_report
 from ..evaluate import format_table, mean_std_table, metric_table, plot_forecast
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_features, resolve_target, train_end_row
 
 __all__ = ["ForecastRun", "flag_undefined", "observed_by_date", "observed_test_targets",
-           "run_forecast", "score_forecasts", "select_features"]
+           "run_forecast", "score_forecasts"]
 
 REFERENCES = ("persistence", "arima")  # seed 000's table (the ablation)
 #: what `cpjax forecast` / run_forecast fit beside the model: persistence and the strongest cheap
@@ -44,39 +44,6 @@ class ForecastRun:
     data_report: dict[str, Any] = dataclasses.field(default_factory=dict)
     imputation: pd.DataFrame | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
-
-
-def select_features(df: pd.DataFrame, target: str, n_train: int, how: str) -> tuple[list[str], pd.DataFrame]:
-    """``"pcc"``: seed 000's Pearson screen (|r| >= 0.5, plus the OHLCV columns present);
-    ``"pcc+granger"``: then keep only factors that Granger-cause the target (lags 2-4, 5%)."""
-    if how not in ("pcc", "pcc+granger"):
-        raise CpjaxInputError(f"unknown feature selection {how!r}; fix: use 'pcc' or 'pcc+granger'")
-    sel = pearson_select(df, target, train_mask=np.arange(len(df)) < n_train)
-    features, report = list(sel.selected), sel.report.assign(method="pcc")
-    if how == "pcc+granger":
-        factors = [f for f in features if f not in ("open", "high", "low", "close", "volume", target)]
-        if factors:
-            g = granger_filter(df, target, factors, train_mask=np.arange(len(df)) < n_train,
-                               difference=True)
-            keep = set(g.selected)
-            features = [f for f in features if f not in factors or f in keep]
-            report = pd.concat([report, g.report.assign(method="granger")], ignore_index=True)
-    return features, report
-
-
-def split_and_select(df: pd.DataFrame, target: str, features: list[str] | None,
-                     select: str | None, split: float | None, test_start
-                     ) -> tuple[int, list[str] | None, pd.DataFrame | None]:
-    """Training rows from ``split``/``test_start`` and the inputs: ``features`` as given or
-    chosen by ``select`` on the training rows only.  Returns ``(n_train, features, report)``."""
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
-    report = None
-    if select is not None:
-        if features is not None:
-            raise CpjaxInputError("give either --features or --select, not both")
-        resolve_features(df, target, None)
-        features, report = select_features(df, target, n_train, select)
-    return n_train, features, report
 
 
 def score_forecasts(fc: pd.DataFrame, models: list[str], seeds: dict[str, int],
@@ -142,14 +109,16 @@ def _flag(fc: pd.DataFrame, seen: pd.Series) -> pd.DataFrame:
     return out
 
 
-def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfig,
-                 target: str | None = None, features: list[str] | None = None,
-                 select: str | None = None, split: float | None = None, test_start=None,
-                 references: tuple[str, ...] = FORECAST_REFERENCES, unique_id=None,
+def run_forecast(data: DataSpec | Any, out: str | os.PathLike | None, *,
+                 config: ForecasterConfig,
+                 references: tuple[str, ...] = FORECAST_REFERENCES,
                  settings: dict[str, Any] | None = None,
-                 levels: tuple[float, ...] = (), date_format: str | None = None,
-                 overwrite: bool | None = None, units: str | None = None) -> ForecastRun:
-    """Fit ``config.model`` and the reference models; score them; write ``out``.
+                 levels: tuple[float, ...] = (), overwrite: bool | None = None,
+                 units: str | None = None) -> ForecastRun:
+    """Fit ``config.model`` and the reference models on ``data``; score them; write ``out``.
+
+    ``data`` is a :class:`~cpjax.forecast.DataSpec` (table, target, features or selection,
+    split, series), or a DataFrame / path with the spec's defaults.
 
     Writes ``forecasts.csv`` (ds, y, y_observed, one column per model), ``metrics.csv`` and
     ``metrics.md`` (one row per model, ``n_scored`` days, ``note`` naming undefined metrics),
@@ -170,18 +139,19 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
         check_output_dir(out, overwrite=overwrite, option="out")
     levels = check_levels(levels)
     models = [config.model] + [r for r in references if r != config.model]
-    configs = {m: config if m == config.model else ForecasterConfig.from_dict(
-        {**config.to_dict(), "model": m, "model_params": {}, "seeds": 1, "residual": None,
-         "refiner": None, "refiner_params": {}}) for m in models}
+    configs = {m: config if m == config.model else config.with_settings(
+        {"model": m, "model_params": {}, "seeds": 1, "residual": None, "refiner": None})
+        for m in models}
     forecasters = {m: Forecaster(config=configs[m]) for m in models}  # checks every name first
-    df, source = load_frame(data, unique_id, date_format)
-    target = resolve_target(df, target, source)
-    n_train, features, report = split_and_select(df, target, features, select, split, test_start)
+    spec = as_data_spec(data)
+    loaded = spec.load()
+    df, source, target = loaded.frame, loaded.source, loaded.target
+    features, report = loaded.features, loaded.selection
     fitted, timings, frames = {}, {}, []
     for k, m in enumerate(models):
         status(f"fitting {m} ({k + 1}/{len(models)})")
         t0 = time.perf_counter()
-        f = forecasters[m].fit(df, target, features, test_start=test_start, split=split)
+        f = forecasters[m].fit(df, target, features, train_rows=loaded.n_train)
         timings[f"{m}_fit_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         pred = f.predict()
@@ -233,16 +203,15 @@ def run_forecast(data, out: str | os.PathLike | None, *, config: ForecasterConfi
                 f"Test part of {source}: {fc['ds'].min().date()} .. {fc['ds'].max().date()} "
                 f"({len(fc)} forecasts, {len(scored)} scored), target {target}"
                 f"{f' in {units}' if units else ''}, lookback "
-                f"{config.lookback}, horizon {config.horizon}\n\n" + format_table(show) + "\n"
+                f"{config.data.lookback}, horizon {config.data.horizon}\n\n" + format_table(show) + "\n"
                 + "".join(f"\nNote: {n}\n" for n in notes))
             _plot(fc, models, levels, target, source, tmp / "forecast.png", units)
             main.save(tmp / "model")
             if report is not None:
                 report.to_csv(tmp / "selection.csv", index=False)
             write_config(tmp, config, run={
-                "data": str(source), "target": target, "features": main.features_,
-                "select": select, "split": split, "test_start": test_start,
-                "date_format": df.attrs.get("date_format"),
+                **spec.describe(), "data": str(source), "target": target,
+                "features": main.features_, "date_format": df.attrs.get("date_format"),
                 "train_end": main.train_end_.isoformat(), "references": list(references),
                 "levels": list(levels), "units": units,
                 **(settings or {})}, timings_s=timings)

@@ -11,9 +11,10 @@ The space is plain data (a JSON object, strict: unknown keys are errors)::
 A parameter is a list of values (grid points, or choices for a random search) or one
 distribution: ``{"uniform": [lo, hi]}``, ``{"loguniform": [lo, hi]}`` or ``{"int": [lo, hi]}``
 (both ends included).  ``method="grid"`` tries the product of the lists (distributions are not
-allowed there).  Names are :class:`~cpjax.forecast.ForecasterConfig` fields (``lookback``,
-``learning_rate``, ``epochs``, ...), fields of the model's config (``hidden``, ``dropout``, ...)
-or optimizer settings (``weight_decay``, ``gamma``, ...).
+allowed there).  Names are flat settings, placed by
+:meth:`~cpjax.forecast.ForecasterConfig.with_settings`: data and training settings
+(``lookback``, ``epochs``, ``l2``, ...), fields of the model's config (``hidden``, ``dropout``,
+...) or optimizer settings (``learning_rate``, ``weight_decay``, ``gamma``, ...).
 """
 
 from __future__ import annotations

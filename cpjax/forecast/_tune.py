@@ -27,15 +27,18 @@ from .._progress import status
 from ..data import rolling_origins
 from ._batch import FitJob, fit_forecasters
 from ._config import ForecasterConfig
+from ._data_spec import DataSpec, as_data_spec
 from ._forecaster import Forecaster
-from ._prepare import load_frame, resolve_target, train_end_row
+from ._prepare import train_end_row
 from ._run import observed_by_date
 from ._search import SearchSpace, as_search_space
 
 __all__ = ["TuneResult", "tune"]
 
-_CONFIG_FIELDS = {f.name for f in dataclasses.fields(ForecasterConfig)} - {
-    "model", "model_params", "optimizer_params", "scaling", "refiner_params", "progress"}
+#: Settings a search space does not vary (the model is the base config's; a mapping is no
+#: point of a search).
+_NOT_SEARCHED = ("model", "model_params", "optimizer_params", "scaling", "refiner_params",
+                 "progress", "data", "train")
 
 
 @dataclasses.dataclass
@@ -58,54 +61,27 @@ class TuneResult:
 
 
 def _apply(base: ForecasterConfig, settings: Mapping[str, Any]) -> ForecasterConfig:
-    """``base`` with ``settings`` put where they belong: a config field, a model field or an
-    optimizer setting."""
-    from ..nn import get_model
-
-    d = base.to_dict()
-    model_fields = {f.name for f in dataclasses.fields(get_model(base.model).config_cls)}
-    for k, v in settings.items():
-        if k in _CONFIG_FIELDS:
-            d[k] = v
-        elif k in model_fields:
-            d["model_params"] = {**d["model_params"], k: v}
-        elif k in _optimizer_settings(base.optimizer):
-            d["optimizer_params"] = {**d["optimizer_params"], k: v}
-        else:
-            from .._errors import unknown_name_message
-
-            raise CpjaxInputError(unknown_name_message(
-                "setting", k, sorted(_CONFIG_FIELDS | model_fields
-                                     | _optimizer_settings(base.optimizer)),
-                where=f"the search space (model {base.model!r}, optimizer {base.optimizer!r})"))
-    return ForecasterConfig.from_dict(d)
+    """``base`` with one trial's settings put where they belong
+    (:meth:`ForecasterConfig.with_settings`)."""
+    where = f"the search space (model {base.model!r}, optimizer {base.optimizer.name!r})"
+    for k in settings:
+        if k in _NOT_SEARCHED:
+            raise CpjaxInputError(f"{k!r} cannot be searched in {where}; fix: set it in the "
+                                  "base config and drop it from params")
+    return base.with_settings(settings, where)
 
 
-def _optimizer_settings(name: str) -> set[str]:
-    """The optimizer's settings (:func:`cpjax.optim.optimizer_config` keywords)."""
-    from ..optim import OptimizerConfig
-
-    top = {f.name for f in dataclasses.fields(OptimizerConfig)} - {"name", "sophia"}
-    if name == "sophia":
-        from ..optim import SophiaConfig
-
-        top |= {f.name for f in dataclasses.fields(SophiaConfig)}
-    return top
-
-
-def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
-         config: ForecasterConfig | None = None, target: str | None = None,
-         features: list[str] | None = None, split: float | None = None, test_start=None,
-         unique_id=None, date_format: str | None = None,
-         out: str | os.PathLike | None = None, overwrite: bool = False) -> TuneResult:
+def tune(data: DataSpec | Any, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
+         config: ForecasterConfig | None = None, out: str | os.PathLike | None = None,
+         overwrite: bool = False) -> TuneResult:
     """Search ``search`` on rolling-origin validation inside the training part of ``data``.
 
     Arguments:
-        data: as :meth:`Forecaster.fit` (DataFrame or path).
+        data: :class:`~cpjax.forecast.DataSpec`, or a DataFrame / path with its defaults; its
+            ``split`` / ``test_start`` mark where the training part ends: nothing after it is
+            read; ``select`` chooses the inputs on the rows before the first validation origin.
         search: a :class:`SearchSpace`, its JSON form (dict) or a JSON file.
         config: the base settings (the model and everything not searched).
-        target, features, split, test_start, unique_id, date_format: as :meth:`Forecaster.fit`;
-            ``split``/``test_start`` mark where the training part ends: nothing after it is read.
         out: folder for ``trials.csv``, ``best_config.json``, ``config.json`` (``None``: none).
 
     Returns:
@@ -114,9 +90,10 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
 
     Example:
         >>> from cpjax.data import demo_market
-        >>> r = tune(demo_market(n_days=300), {"method": "grid", "params": {"lookback": [5, 10]},
-        ...          "validation": {"windows": 2, "step": 20}},
-        ...          config=ForecasterConfig(model="drift"), target="close")  # doctest: +SKIP
+        >>> r = tune(DataSpec(demo_market(n_days=300), target="close"),
+        ...          {"method": "grid", "params": {"lookback": [5, 10]},
+        ...           "validation": {"windows": 2, "step": 20}},
+        ...          config=ForecasterConfig(model="drift"))  # doctest: +SKIP
         >>> len(r.trials)  # doctest: +SKIP
         2
     """
@@ -124,15 +101,16 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     base = config or ForecasterConfig()
     if out is not None:
         check_output_dir(out, overwrite=overwrite, option="out")
-    df, source = load_frame(data, unique_id, date_format)
-    target = resolve_target(df, target, source)
-    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), split, test_start)
+    spec = as_data_spec(data)
+    df, source, target = spec.read()
+    n_train = train_end_row(pd.DatetimeIndex(df["ds"]), spec.split, spec.test_start)
     train = df.iloc[:n_train].reset_index(drop=True)  # the test part is never read
     folds = rolling_origins(pd.DatetimeIndex(train["ds"]), space.windows, space.step)
+    features, _ = spec.inputs(train, target, len(folds[0].train))  # before the 1st origin
     trials = space.draw()
     configs = [_apply(base, t) for t in trials]
     checked = [Forecaster(config=c) for c in configs]  # every setting checked before training
-    need = max(c.lookback for c in configs) + max(c.horizon for c in configs) + 2
+    need = max(c.data.lookback for c in configs) + max(c.data.horizon for c in configs) + 2
     if len(folds[0].train) < need:
         raise CpjaxInputError(
             f"the training part of {source} has {len(folds[0].train)} rows before the first of "
@@ -188,6 +166,7 @@ def tune(data, search: SearchSpace | Mapping[str, Any] | str | os.PathLike, *,
     best = dict(trials[best_i])
     chosen = configs[best_i]
     info = {"data": str(source), "target": target, "model": base.model,
+            "data_spec": spec.describe(),
             "training_rows": int(n_train), "rows": int(len(df)),
             "training_end": str(pd.Timestamp(train["ds"].iloc[-1]).date()),
             "origins": [str(pd.Timestamp(f.cutoff).date()) for f in folds],

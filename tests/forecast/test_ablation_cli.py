@@ -10,7 +10,8 @@ import pytest
 
 from cpjax.cli import main
 from cpjax.data import demo_market
-from cpjax.forecast import ABLATION_ROWS, ForecasterConfig, run_ablation
+from cpjax.forecast import ABLATION_ROWS, DataSpec, ForecasterConfig, run_ablation
+from cpjax.train import TrainConfig
 
 
 def test_rows_are_seed_000_table_3():
@@ -24,9 +25,10 @@ def test_rows_are_seed_000_table_3():
 
 def test_run_ablation_scores_each_seed_against_an_independent_computation(tmp_path):
     df = demo_market(n_days=200)
-    run = run_ablation(df, tmp_path / "a", config=ForecasterConfig(epochs=1, seeds=2, residual=True),
-                       target="close", features=["open", "csi300"], rows=["LSTM"],
-                       references=("persistence",))
+    run = run_ablation(DataSpec(df, target="close", features=["open", "csi300"]), tmp_path / "a",
+                       config=ForecasterConfig(residual=True,
+                                               train=TrainConfig(epochs=1, n_seeds=2)),
+                       rows=["LSTM"], references=("persistence",))
     fc, t = run.forecasts, run.table.set_index("model")
     assert set(t.index) == {"LSTM", "persistence"} and t.loc["LSTM", "n_seeds"] == 2
     rmses = [float(np.sqrt(np.mean((fc["y"] - fc[f"LSTM-seed{k}"]) ** 2))) for k in range(2)]

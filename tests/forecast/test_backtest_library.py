@@ -8,9 +8,10 @@ import pytest
 
 from cpjax._errors import CpjaxInputError
 from cpjax.data import demo_market
-from cpjax.forecast import ForecasterConfig, backtest
+from cpjax.forecast import DataConfig, DataSpec, ForecasterConfig, backtest
+from cpjax.train import TrainConfig
 
-CFG = ForecasterConfig(lookback=5, epochs=1)
+CFG = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=1))
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def market():
 
 @pytest.fixture(scope="module")
 def run(market):
-    return backtest(market, models=["drift"], config=CFG, target="close", levels=(80, 95))
+    return backtest(DataSpec(market, target="close"), models=["drift"], config=CFG, levels=(80, 95))
 
 
 def test_twelve_monthly_origins(run, market):
@@ -55,12 +56,12 @@ def test_metrics_by_cutoff_match_forecasts(run):
 
 def test_no_look_ahead(market):
     """Forecasts and intervals of an origin do not change when later rows change."""
-    kw = dict(models=["svr"], config=CFG, target="close", n_windows=3, step=20, levels=(90,))
-    a = backtest(market, **kw).cv
+    kw = dict(models=["svr"], config=CFG, n_windows=3, step=20, levels=(90,))
+    a = backtest(DataSpec(market, target="close"), **kw).cv
     changed = market.copy()
     cols = [c for c in market.columns if c != "ds"]
     changed.loc[len(market) - 20:, cols] *= 1.5  # only the last block
-    b = backtest(changed, **kw).cv
+    b = backtest(DataSpec(changed, target="close"), **kw).cv
     first_two = a["cutoff"] < a["cutoff"].max()
     for c in ("svr", "svr-lo-90", "svr-hi-90"):
         assert np.allclose(a.loc[first_two, c], b.loc[first_two, c])
@@ -68,12 +69,12 @@ def test_no_look_ahead(market):
 
 
 def test_no_refit_trains_once_and_sliding_mode(market):
-    run = backtest(market, models=["svr"], config=CFG, target="close", n_windows=3, step=20,
-                   refit=False, mode="sliding", levels=())
+    run = backtest(DataSpec(market, target="close"), models=["svr"], config=CFG, n_windows=3,
+                   step=20, refit=False, mode="sliding", levels=())
     assert run.overall.set_index("model").loc["svr", "n_fits"] == 1
     assert len(run.cv) == 60 and not [c for c in run.cv.columns if "-lo-" in c]
-    refit = backtest(market, models=["svr"], config=CFG, target="close", n_windows=3, step=20,
-                     refit=True, mode="sliding", levels=())
+    refit = backtest(DataSpec(market, target="close"), models=["svr"], config=CFG, n_windows=3,
+                     step=20, refit=True, mode="sliding", levels=())
     first = run.cv["cutoff"] == run.cv["cutoff"].min()
     assert np.allclose(run.cv.loc[first, "svr"], refit.cv.loc[first, "svr"])
     assert not np.allclose(run.cv.loc[~first, "svr"], refit.cv.loc[~first, "svr"])
@@ -81,9 +82,9 @@ def test_no_refit_trains_once_and_sliding_mode(market):
 
 def test_too_few_rows_for_the_origins(market):
     with pytest.raises(CpjaxInputError, match="rolling windows"):
-        backtest(market.iloc[:150], models=["drift"], config=CFG, target="close")
+        backtest(DataSpec(market.iloc[:150], target="close"), models=["drift"], config=CFG)
     with pytest.raises(CpjaxInputError, match="lookback"):
-        backtest(market.iloc[:290], models=["drift"], target="close",
-                 config=ForecasterConfig(lookback=60))
+        backtest(DataSpec(market.iloc[:290], target="close"), models=["drift"],
+                 config=ForecasterConfig(data=DataConfig(lookback=60)))
     with pytest.raises(CpjaxInputError, match="n_windows"):
-        backtest(market, models=["drift"], config=CFG, target="close", n_windows=0)
+        backtest(DataSpec(market, target="close"), models=["drift"], config=CFG, n_windows=0)

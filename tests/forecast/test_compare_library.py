@@ -10,10 +10,19 @@ from scipy import stats
 from cpjax._errors import CpjaxInputError
 from cpjax.data import demo_market
 from cpjax.evaluate import conformal_quantile
-from cpjax.forecast import ForecasterConfig, calibration_residuals, compare_models, parse_models
+from cpjax.forecast import (
+    DataConfig,
+    DataSpec,
+    ForecasterConfig,
+    RefinerConfig,
+    calibration_residuals,
+    compare_models,
+    parse_models,
+)
 from cpjax.forecast._compare import default_reference
+from cpjax.train import TrainConfig
 
-CFG = ForecasterConfig(lookback=5, epochs=1)
+CFG = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=1))
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +32,8 @@ def market():
 
 @pytest.fixture(scope="module")
 def run(market):
-    return compare_models(market, models=["drift", "svr"], config=CFG, target="close",
-                          split=0.7, price_level=40.0)
+    return compare_models(DataSpec(market, target="close", split=0.7), models=["drift", "svr"],
+                          config=CFG, price_level=40.0)
 
 
 def test_table_numbers_match_the_forecasts(run):
@@ -81,9 +90,9 @@ def test_future_values_do_not_change_the_intervals(market):
     changed = market.copy()
     cols = [c for c in market.columns if c != "ds"]
     changed.loc[n_train + 5:, cols] = changed.loc[n_train + 5:, cols] * 1.3
-    kw = dict(models=["svr"], config=CFG, target="close", split=0.7, levels=(90,))
-    a = compare_models(market, **kw).forecasts
-    b = compare_models(changed, **kw).forecasts
+    kw = dict(models=["svr"], config=CFG, levels=(90,))
+    a = compare_models(DataSpec(market, target="close", split=0.7), **kw).forecasts
+    b = compare_models(DataSpec(changed, target="close", split=0.7), **kw).forecasts
     wa = (a["svr-hi-90"] - a["svr"]).to_numpy()
     wb = (b["svr-hi-90"] - b["svr"]).to_numpy()
     assert np.allclose(wa, wb)
@@ -106,9 +115,9 @@ def test_parse_models_and_reference():
 
 @pytest.mark.slow
 def test_network_with_seeds_and_residual(market):
-    cfg = ForecasterConfig(lookback=5, epochs=2, seeds=2)
-    run = compare_models(market, models=["lstm-residual"], config=cfg, target="close",
-                         split=0.7, levels=(80,))
+    cfg = ForecasterConfig(data=DataConfig(lookback=5), train=TrainConfig(epochs=2, n_seeds=2))
+    run = compare_models(DataSpec(market, target="close", split=0.7), models=["lstm-residual"],
+                         config=cfg, levels=(80,))
     t = run.table.set_index("model")
     assert t.loc["lstm-residual", "n_seeds"] == 2
     fc = run.forecasts
@@ -126,6 +135,6 @@ def test_statistical_peer_in_a_refined_comparison_runs_without_the_refiner():
     from cpjax.forecast import ForecasterConfig
     from cpjax.forecast._compare import ModelChoice, model_config
 
-    base = ForecasterConfig(model="lstm", refiner="xgboost")
+    base = ForecasterConfig(model="lstm", refiner=RefinerConfig())
     assert model_config(base, ModelChoice("persistence", "persistence")).refiner is None
-    assert model_config(base, ModelChoice("lstm", "lstm")).refiner == "xgboost"
+    assert model_config(base, ModelChoice("lstm", "lstm")).refiner == RefinerConfig()

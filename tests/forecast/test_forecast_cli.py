@@ -48,7 +48,7 @@ def test_forecast_writes_cli_files(csv, tmp_path, capsys):
     err_p = fc["y"] - fc["persistence"]
     assert m.loc["persistence", "rmse"] == pytest.approx(float(np.sqrt(np.mean(err_p ** 2))))
     cfg = json.loads((out / "config.json").read_text())
-    assert cfg["settings"]["epochs"] == 2 and "jax" in cfg["versions"]
+    assert cfg["settings"]["train"]["epochs"] == 2 and "jax" in cfg["versions"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run.tmp")]
 
 

@@ -13,10 +13,10 @@ import pytest
 
 from cpjax import CpjaxInputError
 from cpjax.data import data_report, demo_market
-from cpjax.forecast import Forecaster, ForecasterConfig, run_forecast
+from cpjax.forecast import DataConfig, DataSpec, Forecaster, ForecasterConfig, run_forecast
 from cpjax.forecast._prepare import check_split
 
-CFG = ForecasterConfig(model="persistence", lookback=5)
+CFG = ForecasterConfig(model="persistence", data=DataConfig(lookback=5))
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,8 @@ def test_missing_test_targets_are_blank_flagged_and_not_scored(market, tmp_path)
     n = len(df)
     gap = list(range(n - 30, n - 27))  # 3 missing test-period targets (filled linearly)
     df.loc[gap, "close"] = np.nan
-    run = run_forecast(df, tmp_path / "o", config=CFG, target="close", references=("drift",))
+    run = run_forecast(DataSpec(df, target="close"), tmp_path / "o", config=CFG,
+                       references=("drift",))
     fc = pd.read_csv(tmp_path / "o" / "forecasts.csv", parse_dates=["ds"])
     missing = set(df["ds"].iloc[gap])
     flagged = fc.loc[~fc["y_observed"], "ds"]
@@ -49,7 +50,7 @@ def test_missing_test_targets_are_blank_flagged_and_not_scored(market, tmp_path)
 def test_training_gap_reported_in_imputation_csv(market, tmp_path):
     df = market.copy()
     df.loc[[20, 21, 60], "open"] = np.nan
-    run_forecast(df, tmp_path / "o", config=CFG, target="close", references=())
+    run_forecast(DataSpec(df, target="close"), tmp_path / "o", config=CFG, references=())
     imp = pd.read_csv(tmp_path / "o" / "imputation.csv")
     assert list(imp["column"]) == ["open", "open"] and list(imp["rows"]) == [2, 1]
     assert set(imp["part"]) == {"training"} and set(imp["method"]) == {"linear"}
@@ -69,7 +70,7 @@ def test_extreme_values_and_jumps_in_the_data_report(market, tmp_path):
     level = float(df["close"].median())
     df.loc[100, "close"] = level * 20        # one wild value: extreme, and two jumps
     df.loc[150:, "open"] = df.loc[150:, "open"] + 40 * df["open"].diff().abs().median() * 30
-    run_forecast(df, tmp_path / "o", config=CFG, target="close", references=())
+    run_forecast(DataSpec(df, target="close"), tmp_path / "o", config=CFG, references=())
     rep = json.loads((tmp_path / "o" / "data_report.json").read_text())
     close = rep["columns"]["close"]
     assert [e["date"] for e in close["extreme"]] == [str(df["ds"].iloc[100].date())]
@@ -107,11 +108,11 @@ def test_split_too_close_to_the_end_suggests_a_split_that_works(market):
 def test_lookback_suggestion_actually_works(market):
     short = market.iloc[:60]
     with pytest.raises(CpjaxInputError, match=r"--lookback (\d+) or less") as err:
-        Forecaster(config=ForecasterConfig(model="persistence", lookback=55)).fit(short, "close")
+        Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=55))).fit(short, "close")
     most = int(re.search(r"--lookback (\d+) or less", str(err.value)).group(1))
-    Forecaster(config=ForecasterConfig(model="persistence", lookback=most)).fit(short, "close")
+    Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=most))).fit(short, "close")
     with pytest.raises(CpjaxInputError):
-        Forecaster(config=ForecasterConfig(model="persistence", lookback=most + 1)
+        Forecaster(config=ForecasterConfig(model="persistence", data=DataConfig(lookback=most + 1))
                    ).fit(short, "close")
 
 
@@ -134,8 +135,9 @@ def test_undefined_metrics_are_flagged_in_their_row(tmp_path):
     ds = pd.bdate_range("2021-01-01", periods=80)
     y = np.concatenate([np.linspace(10, 20, 60), np.full(20, 20.0)])  # constant test part
     df = pd.DataFrame({"ds": ds, "y": y})
-    run = run_forecast(df, None, config=ForecasterConfig(model="persistence", lookback=5),
-                       split=0.75, references=())
+    run = run_forecast(DataSpec(df, split=0.75), None,
+                       config=ForecasterConfig(model="persistence", data=DataConfig(lookback=5)),
+                       references=())
     row = run.metrics.iloc[0]
     assert np.isnan(row["r2"]) and "r2" in row["note"]
     finite = [c for c in run.metrics.columns if c not in ("model", "note")

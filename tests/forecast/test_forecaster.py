@@ -146,9 +146,9 @@ def test_saved_config_with_an_unknown_key_is_refused(tmp_path):
     f = Forecaster("persistence", lookback=5).fit(demo_market(n_days=120), target="close")
     f.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "forecaster.json").read_text())
-    meta["config"]["lookbak"] = 20  # a typo must not be dropped silently
+    meta["config"]["data"]["lookbak"] = 20  # a typo must not be dropped silently
     (tmp_path / "m" / "forecaster.json").write_text(json.dumps(meta))
-    with pytest.raises(CpjaxInputError, match="lookbak.*did you mean 'lookback'"):
+    with pytest.raises(CpjaxInputError, match="lookbak.*section 'data'.*did you mean 'lookback'"):
         Forecaster.load(tmp_path / "m")
 
 
@@ -176,7 +176,7 @@ def test_legacy_residual_model_param_loads_and_predicts_the_same(df, tmp_path, m
 
 
 def test_legacy_residual_model_param_conversion():
-    cfg = lambda **kw: ForecasterConfig(model="lstm", epochs=1, **kw)  # noqa: E731
+    cfg = lambda **kw: ForecasterConfig(model="lstm", **kw)  # noqa: E731
     assert Forecaster(config=cfg(model_params={"residual": True})).config.residual is True
     f = Forecaster(config=cfg(model_params={"residual": False, "hidden_size": 4}))
     assert f.config.residual is False and f.config.model_params == {"hidden_size": 4}

@@ -9,8 +9,8 @@ import pytest
 
 from cpjax._errors import CpjaxInputError
 from cpjax.data import demo_market
-from cpjax.forecast import Forecaster, RefinerConfig, XGBoostRefiner
-from cpjax.forecast._refiner import fit_refiner, oof_blocks, refiner_config, refiner_features
+from cpjax.forecast import Forecaster, ForecasterConfig, RefinerConfig, XGBoostRefiner
+from cpjax.forecast._refiner import fit_refiner, oof_blocks, refiner_features
 
 
 @pytest.mark.parametrize("n,folds,horizon", [(100, 3, 1), (57, 2, 3), (400, 5, 5)])
@@ -82,13 +82,16 @@ def test_level_refiner_learns_a_step_function_and_round_trips(tmp_path):
 
 
 def test_refiner_settings_are_checked():
-    assert refiner_config(None, {}) is None
+    cfg = ForecasterConfig()
+    assert cfg.with_settings({"refiner": None, "refiner_params": {}}).refiner is None
+    assert cfg.with_settings({"refiner": "xgboost", "refiner_params": {"folds": 2}}).refiner \
+        == RefinerConfig(folds=2)
     with pytest.raises(CpjaxInputError, match="refiner"):
-        refiner_config("lightgbm", {})
+        cfg.with_settings({"refiner": "lightgbm"})
     with pytest.raises(CpjaxInputError, match="n_estimatrs"):
-        refiner_config("xgboost", {"n_estimatrs": 3})
+        cfg.with_settings({"refiner": "xgboost", "refiner_params": {"n_estimatrs": 3}})
     with pytest.raises(CpjaxInputError, match="without refiner"):
-        refiner_config(None, {"folds": 2})
+        cfg.with_settings({"refiner_params": {"folds": 2}})
     with pytest.raises(CpjaxInputError, match="statistical"):
         Forecaster("persistence", refiner="xgboost")
 
