@@ -27,7 +27,8 @@ class ForecasterConfig:
     Attributes:
         model: registry name (``cpjax models``).
         model_params: hyperparameter overrides for the model's config dataclass.
-        residual: networks predict the change from the last value (``None``: model default).
+        residual: the model predicts the change from the last value (:func:`cpjax.nn.residual`:
+            every network and the direct SVR; ``None`` or ``False``: levels).
         data: windows, validation share, gap filling, outliers, scaling (:class:`DataConfig`).
         train: the training loop (:class:`cpjax.train.TrainConfig`: epochs, batch size, loss,
             patience, ``seed`` and ``n_seeds``, seed strategy, progress, ...; networks only;
