@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+# One CPU device in the test processes (and in the commands they start), whatever test runs
+# first: compile counts stay deterministic.  tests/train/test_cpu_lanes.py checks the lanes.
+os.environ.setdefault("CPJAX_CPU_DEVICES", "1")
 
 import jax  # noqa: E402
 import pytest  # noqa: E402

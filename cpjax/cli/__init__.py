@@ -133,6 +133,9 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         raise CpjaxInputError(pair)
     inputs = _input_paths(args)
     _check_inputs(inputs)
+    from .._xla import request_cpu_devices
+
+    request_cpu_devices("auto")  # this process is ours: one CPU lane per core (cpjax.train)
     command = _resolve(args.handler)
     if not hasattr(args, "out"):
         return int(command(args) or 0)

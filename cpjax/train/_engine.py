@@ -470,14 +470,19 @@ def fit_problems(
     M = _bucket(max(_n_val(p) for p in problems), VAL_BUCKET)
     bar = progress_bar(int(max(r["epochs"] for r in rows)) * len(groups), config.label, "epoch",
                        config.progress)
-    parts = []
+    lanes = cpu_lanes(len(groups), side_by_side or accept is not None)
     try:
-        with matmul_precision():
-            for g in groups:
-                gp = [problems[i] for i in g]
-                hook = None if accept is None else (
-                    lambda j, e, prm, st, g=g: accept(g[j], e, prm, st))
-                parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar, hook))
+        if lanes:
+            parts = _run_on_lanes(lanes, groups, keys, problems, rows, N, M, bar)
+        else:
+            parts = []
+            with matmul_precision():
+                for g in groups:
+                    gp = [problems[i] for i in g]
+                    hook = None if accept is None else (
+                        lambda j, e, prm, st, g=g: accept(g[j], e, prm, st))
+                    parts.append(_run_group(keys[g[0]], gp, [rows[i] for i in g], N, M, bar,
+                                            hook))
     finally:
         bar.close()
     order = [i for g in groups for i in g]
@@ -565,7 +570,121 @@ def _hp_arrays(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
             for k in rows[0]}
 
 
-def _run_group(key: ProgramKey, problems, rows, N, M, bar, accept=None) -> dict[str, Any]:
+def cpu_lanes(n_groups: int, batched: bool) -> list | None:
+    """The CPU devices that train one problem each at the same time (``None``: one problem
+    after another on one device).
+
+    Only where the CPU backend shows several host devices (``CPJAX_CPU_DEVICES``, see
+    :mod:`cpjax._xla`), in one process, for problems that would otherwise run one after another
+    through one program (``seed_strategy`` loop, no ``accept`` hook).  Each device runs the
+    same program a problem trained alone runs (compiled once per device), so the results are
+    bitwise those of separate runs, on as many cores as devices.
+    """
+    if batched or n_groups < 2 or jax.process_count() > 1:
+        return None
+    devices = jax.local_devices()
+    if len(devices) < 2 or devices[0].platform != "cpu":
+        return None
+    return devices[:n_groups]
+
+
+def _run_on_lanes(lanes, groups, keys, problems, rows, N, M, bar) -> list[dict[str, Any]]:
+    """:func:`_run_group` of every group, each on a free device of ``lanes`` (one Python thread
+    per device; XLA runs the programs while Python waits, so the devices' cores work together).
+    Returns the groups' results in the groups' order.
+
+    A device whose program is not compiled yet opens only when the work left pays for its
+    compilation: after the first device has trained two groups, the difference of their times
+    estimates the compile time ``c``, the second the time per group ``t``, and the other devices
+    open when ``groups left x t > 2 c`` (with a filled persistent cache, ``c`` is the loading
+    time).  Where every device has the program already, all open at once.
+    """
+    import threading
+    import time
+
+    from .._precision import matmul_precision_policy
+
+    n = len(groups)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    state = {"next": 0, "opened": False}
+    times: list[float] = []
+    policy = matmul_precision_policy()  # jax's precision setting is per thread
+    shared = _LockedBar(bar)
+    gkey = keys[groups[0][0]]
+    ready = OPEN_ALL_LANES or all((gkey, d.id) in _LANE_READY for d in lanes)
+
+    def take() -> int | None:
+        with lock:
+            if errors or state["next"] >= n:
+                return None
+            state["next"] += 1
+            return state["next"] - 1
+
+    def run(device, first: bool) -> None:
+        try:
+            with matmul_precision(policy):
+                while (i := take()) is not None:
+                    t0 = time.perf_counter()
+                    g = groups[i]
+                    results[i] = _run_group(keys[g[0]], [problems[j] for j in g],
+                                            [rows[j] for j in g], N, M, shared, None, device)
+                    _LANE_READY.add((keys[g[0]], device.id))
+                    if first and not state["opened"]:
+                        times.append(time.perf_counter() - t0)
+                        if len(times) >= 2 and (n - state["next"]) * times[1] > \
+                                2 * max(times[0] - times[1], 0.0):
+                            open_others()
+        except BaseException as err:  # noqa: BLE001 - re-raised by the caller's thread
+            with lock:
+                errors.append(err)
+
+    threads: list[threading.Thread] = []
+
+    def open_others() -> None:
+        state["opened"] = True
+        for d in lanes[1:]:
+            t = threading.Thread(target=run, args=(d, False), daemon=True,
+                                 name=f"cpjax-lane-{d.id}")
+            threads.append(t)
+            t.start()
+
+    if ready:
+        open_others()
+    run(lanes[0], True)  # the first lane is this thread
+    for t in list(threads):
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+#: (program key, device id) pairs whose training program this process has compiled
+_LANE_READY: set = set()
+#: open every CPU lane at once, whatever the compile-time estimate (tests, benchmarks)
+OPEN_ALL_LANES = False
+
+
+class _LockedBar:
+    """A progress bar updated from several threads."""
+
+    def __init__(self, bar):
+        import threading
+
+        self.bar, self.lock = bar, threading.Lock()
+
+    def update(self, n):
+        with self.lock:
+            self.bar.update(n)
+
+    def set_postfix(self, **kw):
+        with self.lock:
+            self.bar.set_postfix(**kw)
+
+
+def _run_group(key: ProgramKey, problems, rows, N, M, bar, accept=None,
+               device=None) -> dict[str, Any]:
     from .._distributed import fetch, shard_batch
 
     init, chunk = _programs(key)
@@ -573,7 +692,11 @@ def _run_group(key: ProgramKey, problems, rows, N, M, bar, accept=None) -> dict[
     P = 1 << (n_real - 1).bit_length()  # a few batch sizes, so a few compilations
     problems = list(problems) + [problems[0]] * (P - n_real)
     rows = list(rows) + [rows[0]] * (P - n_real)
-    (data, hp), _ = shard_batch((_stack(problems, N, M), _hp_arrays(rows)))
+    batch = (_stack(problems, N, M), _hp_arrays(rows))
+    if P == 1:  # one problem: one device (a lane's, or the default one)
+        data, hp = jax.device_put(batch, device)
+    else:  # a batch side by side: split over every device
+        (data, hp), _ = shard_batch(batch)
     states = init(jax.tree_util.tree_map(lambda a: a[:, :1], data.X), hp)
     max_epochs = int(max(r["epochs"] for r in rows))
     hist: dict[str, list[np.ndarray]] = {}
