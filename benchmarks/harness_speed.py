@@ -1,7 +1,9 @@
 """The research harness before and after the one-program training engine (issue 15).
 
-Each workload runs in a fresh process, once against today's cpjax and once against the commit
-tagged ``engine-v1`` (the engine that compiled a new program for every fit), checked out as a
+Each workload runs in a fresh process against today's cpjax on one CPU device, against today's
+cpjax with one CPU lane per core (``CPJAX_CPU_DEVICES=auto``: independent trainings side by
+side, one per host device, bitwise the same results), and against the commit tagged
+``engine-v1`` (the engine that compiled a new program for every fit), checked out as a
 git worktree beside the repository.  Measured: wall time, number of XLA compilations and their
 total time, and accuracy (so that a faster run is not a worse one).
 
@@ -16,7 +18,8 @@ Workloads (``--quick``: the demo market, 3 origins, 2 seeds, 4 epochs):
 
     python benchmarks/harness_speed.py --quick
     python benchmarks/harness_speed.py [--workloads backtest_lstm,ablation] [--skip-old]
-Writes benchmarks/results/harness_speed[_quick].{json,md}.
+        [--no-lanes] [--no-demo] [--name harness_speed_ablation]
+Writes benchmarks/results/harness_speed[_quick].{json,md} (or ``--name``).
 """
 
 from __future__ import annotations
@@ -60,9 +63,10 @@ def _backport_fixes(path: Path) -> None:
         p.write_text(s.replace(anchor, anchor + line, 1))
 
 
-def run_workload(root: Path, workload: str, quick: bool, timeout: int) -> dict:
+def run_workload(root: Path, workload: str, quick: bool, timeout: int,
+                 extra_env: dict | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(root), "CPJAX_COMPILATION_CACHE": "0",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, str(HERE / "_harness_worker.py"), workload,
                         "quick" if quick else "full"], env=env, capture_output=True, text=True,
@@ -99,18 +103,26 @@ def main() -> None:
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--skip-old", action="store_true", help="time today's engine only")
     ap.add_argument("--timeout", type=int, default=7200)
+    ap.add_argument("--no-lanes", action="store_true",
+                    help="skip today's engine with one CPU lane per core (CPJAX_CPU_DEVICES=auto)")
+    ap.add_argument("--no-demo", action="store_true", help="skip the forecast --demo pair")
+    ap.add_argument("--name", help="results file name (default harness_speed[_quick])")
     args = ap.parse_args()
-    roots = {"new": REPO}
+    # today's engine on one CPU device, then with one CPU lane per core (same results)
+    engines = {"new": (REPO, {"CPJAX_CPU_DEVICES": "1"})}
+    if not args.no_lanes:
+        engines["new, CPU lanes"] = (REPO, {"CPJAX_CPU_DEVICES": "auto"})
     if not args.skip_old:
-        roots["old"] = old_checkout()
+        engines["old"] = (old_checkout(), {})
     rows = []
     for w in args.workloads.split(","):
-        for name, root in roots.items():
-            r = run_workload(root, w, args.quick, args.timeout)
+        for name, (root, extra) in engines.items():
+            r = run_workload(root, w, args.quick, args.timeout, extra)
             r["engine"] = name
             rows.append(r)
             print(json.dumps(r), flush=True)
-    demo = {name: forecast_demo(root) for name, root in roots.items()}
+    roots = {"new": REPO, **({"old": engines["old"][0]} if "old" in engines else {})}
+    demo = {} if args.no_demo else {name: forecast_demo(root) for name, root in roots.items()}
     print(json.dumps(demo), flush=True)
     m = machine()
     result = {"machine": m, "quick": args.quick, "old_tag": OLD_TAG, "rows": rows, "forecast_demo": demo}
@@ -128,14 +140,21 @@ def main() -> None:
                   f"{r['compile_s']:.1f} | {acc} |")
     md.append("")
     for w in args.workloads.split(","):
-        pair = {r["engine"]: r for r in rows if r["workload"] == w and "error" not in r}
-        if len(pair) == 2:
-            md.append(f"- {w}: old / new wall time = {pair['old']['wall_s'] / pair['new']['wall_s']:.2f}x")
+        got = {r["engine"]: r for r in rows if r["workload"] == w and "error" not in r}
+        for name in [e for e in got if e != "old"]:
+            if "old" in got:
+                md.append(f"- {w}: old / {name} wall time = "
+                          f"{got['old']['wall_s'] / got[name]['wall_s']:.2f}x")
+        if "new" in got and "new, CPU lanes" in got:
+            same = got["new"]["accuracy"] == got["new, CPU lanes"]["accuracy"]
+            md.append(f"- {w}: CPU lanes {got['new']['wall_s'] / got['new, CPU lanes']['wall_s']:.2f}x "
+                      f"faster than one device; accuracy {'identical' if same else 'DIFFERENT'}")
     for name, d in demo.items():
         if "error" not in d:
             md.append(f"- `cpjax forecast --demo` ({name}): cold {d['cold_s']:.1f} s, warm "
                       f"{d['warm_s']:.1f} s, cold / warm {d['cold_over_warm']:.2f}x")
-    write("harness_speed" + ("_quick" if args.quick else ""), result, "\n".join(md) + "\n")
+    write(args.name or ("harness_speed" + ("_quick" if args.quick else "")), result,
+          "\n".join(md) + "\n")
     print("\n".join(md))
 
 
