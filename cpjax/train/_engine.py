@@ -596,8 +596,9 @@ def _run_on_lanes(lanes, groups, keys, problems, rows, N, M, bar) -> list[dict[s
     A device whose program is not compiled yet opens only when the work left pays for its
     compilation: after the first device has trained two groups, the difference of their times
     estimates the compile time ``c``, the second the time per group ``t``, and the other devices
-    open when ``groups left x t > 2 c`` (with a filled persistent cache, ``c`` is the loading
-    time).  Where every device has the program already, all open at once.
+    open when ``groups left x t > LANE_PAYBACK x c`` (a compile runs on the same cores as the
+    training, so it must be small against the work left; with a filled persistent cache ``c``
+    is the loading time).  Where every device has the program already, all open at once.
     """
     import threading
     import time
@@ -634,7 +635,7 @@ def _run_on_lanes(lanes, groups, keys, problems, rows, N, M, bar) -> list[dict[s
                     if first and not state["opened"]:
                         times.append(time.perf_counter() - t0)
                         if len(times) >= 2 and (n - state["next"]) * times[1] > \
-                                2 * max(times[0] - times[1], 0.0):
+                                LANE_PAYBACK * max(times[0] - times[1], 0.0):
                             open_others()
         except BaseException as err:  # noqa: BLE001 - re-raised by the caller's thread
             with lock:
@@ -664,6 +665,9 @@ def _run_on_lanes(lanes, groups, keys, problems, rows, N, M, bar) -> list[dict[s
 _LANE_READY: set = set()
 #: open every CPU lane at once, whatever the compile-time estimate (tests, benchmarks)
 OPEN_ALL_LANES = False
+#: other lanes open when the work left is this many times their estimated compile time (on the
+#: Guangdong ablation, compile-heavy rows of 5 seeds, 2 paid off too rarely: 218 s vs 197 s)
+LANE_PAYBACK = 4.0
 
 
 class _LockedBar:
