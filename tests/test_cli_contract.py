@@ -288,10 +288,14 @@ def test_signal_while_writing_leaves_nothing(sig, code, tmp_path):
         assert proc.stdout.readline().strip() == "ready"
         assert _leftovers(tmp_path)  # the staging folder exists while the command works
         proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
+        # generous: under a loaded parallel test run the child's exit took over 30 s twice
+        _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.wait()
+        proc.stdout.close()  # a timed-out run must not leave its pipes to a later test
+        proc.stderr.close()
     assert proc.returncode == code
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert ("SIGTERM" in err) if sig == signal.SIGTERM else ("Ctrl-C" in err)
